@@ -1,0 +1,1 @@
+//! WAMP authentication methods (being written).
