@@ -445,9 +445,7 @@ fn parse_tcp(scheme: Scheme, rest: &str) -> Result<TransportUrl, UrlError> {
     let (host, port) = parse_authority(authority)?;
     let port = match port {
         Some(port) => port,
-        None => scheme
-            .default_port()
-            .ok_or(UrlError::MissingPort(scheme))?,
+        None => scheme.default_port().ok_or(UrlError::MissingPort(scheme))?,
     };
     let resource = match scheme.framing() {
         Framing::WebSocket => Some(parse_resource(resource)?),
@@ -486,11 +484,11 @@ fn parse_authority(authority: &str) -> Result<(Host, Option<u16>), UrlError> {
             .map_err(|_| UrlError::BadIpv6(literal.to_string()))?;
         let port = match after {
             "" => None,
-            _ => Some(parse_port(
-                after
-                    .strip_prefix(':')
-                    .ok_or_else(|| UrlError::BadBrackets(authority.to_string()))?,
-            )?),
+            _ => {
+                Some(parse_port(after.strip_prefix(':').ok_or_else(|| {
+                    UrlError::BadBrackets(authority.to_string())
+                })?)?)
+            }
         };
         return Ok((Host::Ipv6(addr), port));
     }

@@ -154,9 +154,17 @@ impl RawSocket {
             ));
         }
         let start = self.input.len();
-        let want = room.min(READ_CHUNK);
+        // While a frame is arriving, read only into the room reserved for it: growing the
+        // buffer then would copy the partial payload.
+        let spare = self.input.capacity() - start;
+        let chunk = if self.frame.is_some() && spare > 0 {
+            spare.min(READ_CHUNK)
+        } else {
+            READ_CHUNK
+        };
+        let want = room.min(chunk);
         self.input.resize(start + want, 0);
-        let result = reader.read(&mut self.input[start..]);
+        let result = reader.read(self.input.get_mut(start..).unwrap_or_default());
         // A reader claiming more than it was given cannot make us keep the zero filling.
         let read = result.as_ref().map_or(0, |&n| n.min(want));
         self.input.truncate(start + read);
@@ -224,19 +232,19 @@ impl RawSocket {
         let (frame_type, len) = match self.frame {
             Some(frame) => frame,
             None => {
-                let Some(header) = self.input.get(..HEADER_LEN) else {
+                let Some(header) = self.peek_array::<HEADER_LEN>() else {
                     return Ok(None);
                 };
-                let header: [u8; HEADER_LEN] = [header[0], header[1], header[2], header[3]];
                 let (frame_type, len) = decode_header(header)?;
                 let max = self.max_receive.bytes();
                 if len > max {
                     return Err(Error::FrameTooLarge { length: len, max });
                 }
                 self.input.advance(HEADER_LEN);
-                // One allocation for the whole payload, so it arrives contiguous and is handed
-                // out without a copy. Bounded by max_receive, which is what the peer may send.
-                self.input.reserve(len);
+                // Room for the whole payload at once, so it arrives contiguous and is handed out
+                // without a copy (and read_from never grows the buffer, which would copy it).
+                // Bounded by max_receive, which is what the peer may send anyway.
+                self.input.reserve(len.saturating_sub(self.input.len()));
                 self.frame = Some((frame_type, len));
                 (frame_type, len)
             }
@@ -260,9 +268,14 @@ impl RawSocket {
         }))
     }
 
+    /// The first `N` buffered octets, if that many are there.
+    fn peek_array<const N: usize>(&self) -> Option<[u8; N]> {
+        self.input.get(..N)?.try_into().ok()
+    }
+
     /// Removes and returns the first `N` buffered octets, if that many are there.
     fn take_array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let octets: [u8; N] = self.input.get(..N)?.try_into().ok()?;
+        let octets = self.peek_array::<N>()?;
         self.input.advance(N);
         Some(octets)
     }

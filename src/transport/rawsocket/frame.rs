@@ -114,13 +114,20 @@ mod tests {
             encode_header(FrameType::Pong, MAX_FRAME_PAYLOAD),
             Some([0x0A, 0, 0, 0])
         );
-        assert_eq!(encode_header(FrameType::Message, MAX_FRAME_PAYLOAD + 1), None);
+        assert_eq!(
+            encode_header(FrameType::Message, MAX_FRAME_PAYLOAD + 1),
+            None
+        );
         assert_eq!(encode_header(FrameType::Message, usize::MAX), None);
     }
 
     #[test]
     fn the_25th_bit_with_other_length_bits_is_refused() {
-        for header in [[0x08, 0, 0, 1], [0x08, 0xFF, 0xFF, 0xFF], [0x09, 0x80, 0, 0]] {
+        for header in [
+            [0x08, 0, 0, 1],
+            [0x08, 0xFF, 0xFF, 0xFF],
+            [0x09, 0x80, 0, 0],
+        ] {
             assert_eq!(
                 decode_header(header),
                 Err(Error::BadLengthEncoding { header })

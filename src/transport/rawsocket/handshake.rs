@@ -235,7 +235,10 @@ mod tests {
             encode_refusal(Refusal::MaxLengthUnacceptable),
             [0x7F, 0x20, 0, 0]
         );
-        assert_eq!(encode_refusal(Refusal::ReservedBitsUsed), [0x7F, 0x30, 0, 0]);
+        assert_eq!(
+            encode_refusal(Refusal::ReservedBitsUsed),
+            [0x7F, 0x30, 0, 0]
+        );
         assert_eq!(
             encode_refusal(Refusal::MaxConnectionCountReached),
             [0x7F, 0x40, 0, 0]

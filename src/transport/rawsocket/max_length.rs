@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(MaxLength::at_least(0), Some(MaxLength::MIN));
         assert_eq!(MaxLength::at_least(512), Some(MaxLength::MIN));
         assert_eq!(MaxLength::at_least(513).map(MaxLength::bytes), Some(1024));
-        assert_eq!(MaxLength::at_least(65_536).map(MaxLength::bytes), Some(65_536));
+        assert_eq!(
+            MaxLength::at_least(65_536).map(MaxLength::bytes),
+            Some(65_536)
+        );
         assert_eq!(MaxLength::at_least(1 << 24), Some(MaxLength::MAX));
         assert_eq!(MaxLength::at_least((1 << 24) + 1), None);
         assert_eq!(MaxLength::at_least(usize::MAX), None);
