@@ -683,3 +683,27 @@ fn errors_read_as_sentences_naming_the_problem() {
         assert!(err.to_string().contains(text), "{err}");
     }
 }
+
+#[test]
+fn end_of_stream_is_clean_only_between_frames() {
+    let (mut c, mut s) = open_pair(MaxLength::MAX, MaxLength::MAX);
+    assert_eq!(s.peer_closed(), Ok(()));
+
+    c.send_message(b"cut short").unwrap();
+    let stream = take_output(&mut c);
+    for cut in [1, 4, 5, 12] {
+        let (_, mut s) = open_pair(MaxLength::MAX, MaxLength::MAX);
+        s.feed(&stream[..cut]);
+        assert_eq!(events(&mut s), []);
+        assert_eq!(
+            s.peer_closed(),
+            Err(Error::ClosedMidFrame { received: cut })
+        );
+        assert!(s.is_failed());
+    }
+
+    // A router that hangs up instead of replying (crossbar, for an unsupported serializer).
+    let mut c = client(Serializer::Ubjson, MaxLength::MAX);
+    assert_eq!(c.peer_closed(), Err(Error::ClosedDuringHandshake));
+    assert_eq!(c.next_event(), Err(Error::ClosedDuringHandshake));
+}

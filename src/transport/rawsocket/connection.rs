@@ -273,6 +273,22 @@ impl RawSocket {
         self.input.get(..N)?.try_into().ok()
     }
 
+    /// Tells the connection that the peer has closed its side (a read returned end of stream),
+    /// after every event has been taken. `Ok` for a clean close between frames; otherwise the
+    /// connection fails with [`Error::ClosedDuringHandshake`] or [`Error::ClosedMidFrame`]
+    /// (or the error it had already failed with).
+    pub fn peer_closed(&mut self) -> Result<(), Error> {
+        let err = match &self.state {
+            State::Failed(err) => return Err(err.clone()),
+            State::Handshake => Error::ClosedDuringHandshake,
+            State::Open { .. } if self.frame.is_none() && self.input.is_empty() => return Ok(()),
+            State::Open { .. } => Error::ClosedMidFrame {
+                received: self.input.len() + self.frame.map_or(0, |_| HEADER_LEN),
+            },
+        };
+        Err(self.fail(err))
+    }
+
     /// Removes and returns the first `N` buffered octets, if that many are there.
     fn take_array<const N: usize>(&mut self) -> Option<[u8; N]> {
         let octets = self.peek_array::<N>()?;

@@ -104,6 +104,16 @@ pub enum Error {
         max: usize,
     },
 
+    // ---- both sides: end of stream ----
+    /// The peer closed the connection before the handshake completed. crossbar closes this way,
+    /// without an error reply, when it does not offer the requested serializer.
+    ClosedDuringHandshake,
+    /// The peer closed the connection in the middle of a frame.
+    ClosedMidFrame {
+        /// The octets of the frame (header included) that had arrived.
+        received: usize,
+    },
+
     // ---- caller errors: not fatal ----
     /// A message or PING is longer than the peer accepts; nothing was queued. Not fatal.
     MessageTooLarge {
@@ -201,6 +211,13 @@ impl fmt::Display for Error {
             Error::PingTooLargeToEcho { length, max } => write!(
                 f,
                 "RawSocket peer sent a PING of {length} octets but accepts at most {max}, so it cannot be answered; closing"
+            ),
+            Error::ClosedDuringHandshake => f.write_str(
+                "RawSocket peer closed the connection during the handshake (a router does this when it refuses without a reply, e.g. for an unsupported serializer)",
+            ),
+            Error::ClosedMidFrame { received } => write!(
+                f,
+                "RawSocket peer closed the connection in the middle of a frame ({received} octets of it received)"
             ),
             Error::MessageTooLarge { length, max } => write!(
                 f,

@@ -3,8 +3,8 @@
 
 use super::{ClientConfig, Event, MaxLength, RawSocket, Serializer, ServerConfig};
 
-/// Feeds `data` to a router side and to a client side, draining every event and answering each
-/// message with an echo.
+/// Feeds `data` to a router side and to a client side, draining every event, answering each
+/// message with an echo, and ending with the peer closing.
 ///
 /// The first octet chooses the settings: its high nibble the maximum length exponent of both
 /// sides, bits 0–1 the router's least accepted client maximum, bit 2 whether input arrives
@@ -42,6 +42,7 @@ pub fn fuzz_input(data: &[u8]) {
             }
             drain(&mut socket);
         }
+        let _ = socket.peer_closed();
     }
 }
 
