@@ -1,1 +1,10 @@
-//! (filled in by its layer's work)
+//! Transports, sans-IO: WAMP-over-RawSocket framing and the URLs that name an endpoint.
+//!
+//! The sockets themselves (TCP, TLS, Unix, and WebSocket through tungstenite) are driven by the
+//! runtime; this layer only turns octets into frames and back, and strings into endpoints.
+
+pub mod rawsocket;
+pub mod url;
+
+pub use rawsocket::is_rawsocket_preamble;
+pub use url::{Address, Host, Scheme, TransportUrl, UrlError};
