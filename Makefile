@@ -75,7 +75,23 @@ test-header:
 	cp $(BUILD)/header_c.c $(BUILD)/header_cpp.cpp
 	$(CXX) -std=c++17 $(CWARN) -Iinclude $(BUILD)/header_cpp.cpp -o $(BUILD)/header_cpp
 
-test: tools check-header lint test-header test-rust
+# The C tests: built with every warning an error against the static library, run under valgrind
+# (any memory error or leak fails them).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+            --errors-for-leak-kinds=definite,indirect
+C_TESTS  := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
+
+$(BUILD)/c/%: tests/c/%.c tests/c/*.h include/zerowamp.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -g $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
+
+$(LIB_A) $(LIB_SO): release
+
+test-c: release $(C_TESTS)
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(VALGRIND) $(BUILD)/c/test_store schemas/bfbs/record.bfbs "$$scratch"
+
+test: tools check-header check-schemas lint test-header test-rust test-c
 	@echo "make test: all passed"
 
 clean:

@@ -21,11 +21,160 @@
 
 
 /**
+ * Walk from the last key of the range to the first.
+ */
+#define ZW_RANGE_REVERSE 1
+
+/**
+ * Include the `to` key itself in the range (by default `to` is exclusive).
+ */
+#define ZW_RANGE_TO_INCLUSIVE (1 << 1)
+
+/**
+ * Open the environment read-only: writes fail with `ZW_ERR_READ_ONLY`.
+ */
+#define ZW_ENV_READ_ONLY 1
+
+/**
+ * Do not fsync on commit: faster, and a system crash may lose the last transactions (never
+ * corrupts the file).
+ */
+#define ZW_ENV_NO_SYNC (1 << 1)
+
+/**
+ * The path names the data file itself (and `PATH-lock` beside it), not a directory.
+ */
+#define ZW_ENV_NO_SUBDIR (1 << 2)
+
+/**
+ * Grow the map by itself when it fills up (see `zw_env_set_map_size` for how growing works).
+ */
+#define ZW_ENV_AUTO_GROW (1 << 3)
+
+/**
+ * Keys are unsigned 64-bit integers, stored as 8 bytes big-endian (so they sort numerically).
+ */
+#define ZW_KEY_U64 1
+
+/**
+ * Keys are UUIDs: 16 bytes.
+ */
+#define ZW_KEY_UUID 2
+
+/**
+ * Keys are UTF-8 strings (without a NUL).
+ */
+#define ZW_KEY_STRING 3
+
+/**
+ * Keys are raw bytes, 1 to 511 of them.
+ */
+#define ZW_KEY_BYTES 4
+
+/**
+ * Keys are tuples of the codecs listed in `key_parts` (see docs/c-api.md for the byte layout).
+ */
+#define ZW_KEY_COMPOSITE 5
+
+/**
+ * The longest encoded key: a buffer of this many bytes always holds `zw_table_encode_key`'s
+ * output.
+ */
+#define ZW_MAX_KEY_SIZE 511
+
+/**
+ * For `zw_txn_put`: write nothing when the key is already there
+ * (the call gives `ZW_ERR_KEY_EXISTS`).
+ */
+#define ZW_PUT_NO_OVERWRITE 1
+
+/**
  * The version of the C ABI. Bumped on every incompatible change to `include/zerowamp.h`
  * (a removed or changed function, struct or enum value). Bindings compare it with the
  * `ZW_ABI_VERSION` they were built against and refuse to load a library that differs.
  */
 #define ZW_ABI_VERSION 1
+
+/**
+ * The longest key LMDB accepts in this build (`mdb_env_get_maxkeysize`).
+ */
+#define MAX_KEY_LEN 511
+
+/**
+ * The length of a frame header, in octets.
+ */
+#define HEADER_LEN 4
+
+/**
+ * The longest payload a frame can carry: 2^24 octets (16 MiB), sent with the 25th length bit.
+ */
+#define MAX_FRAME_PAYLOAD (1 << 24)
+
+/**
+ * The first octet of every handshake request and reply.
+ */
+#define MAGIC 127
+
+/**
+ * The length of a handshake request or reply, in octets.
+ */
+#define HANDSHAKE_LEN 4
+
+/**
+ * The longest Unix socket path Linux accepts (`sun_path` holds 108 octets with the NUL).
+ */
+#define UNIX_PATH_MAX 107
+
+/**
+ * PBKDF2 iterations when a router's user entry has a salt but no iteration count (crossbar's
+ * default, and autobahn's).
+ */
+#define DEFAULT_ITERATIONS 1000
+
+/**
+ * Derived key length in bytes when none is configured (crossbar's and autobahn's default).
+ */
+#define DEFAULT_KEYLEN 32
+
+/**
+ * Most PBKDF2 iterations we run: bounds the work a hostile router can make a client do.
+ */
+#define MAX_ITERATIONS 10000000
+
+/**
+ * Longest derived key we produce, in bytes.
+ */
+#define MAX_KEYLEN 1024
+
+/**
+ * Shortest nonce (random bytes) a challenge may be built from.
+ */
+#define MIN_NONCE_LEN 16
+
+/**
+ * Longest nonce a challenge may be built from.
+ */
+#define MAX_NONCE_LEN 256
+
+/**
+ * Length of the challenge and of the signed message, in bytes.
+ */
+#define CHALLENGE_LEN 32
+
+/**
+ * Length of a TLS channel id used for binding, in bytes.
+ */
+#define CHANNEL_ID_LEN 32
+
+/**
+ * Length of an Ed25519 signature, in bytes.
+ */
+#define SIGNATURE_LEN 64
+
+/**
+ * Length of the decoded `AUTHENTICATE.Signature`: signature followed by the signed message.
+ */
+#define SIGNED_MESSAGE_LEN (SIGNATURE_LEN + CHALLENGE_LEN)
 
 /**
  * The outcome of a fallible call: `ZW_OK` (0) or one of the codes below.
@@ -132,9 +281,366 @@ typedef int32_t zw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+/**
+ * A WAMP serializer as the RawSocket handshake names it.
+ *
+ * Id 0 is illegal and ids 6–15 are reserved by the spec, so neither has a variant: a request
+ * carrying one is answered with "serializer unsupported".
+ */
+enum Serializer
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `wamp.2.json`, id 1.
+   */
+  Json = 1,
+  /**
+   * `wamp.2.msgpack`, id 2.
+   */
+  MsgPack = 2,
+  /**
+   * `wamp.2.cbor`, id 3.
+   */
+  Cbor = 3,
+  /**
+   * `wamp.2.ubjson`, id 4.
+   */
+  Ubjson = 4,
+  /**
+   * `wamp.2.flatbuffers`, id 5.
+   */
+  FlatBuffers = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum Serializer Serializer;
+#else
+typedef uint8_t Serializer;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An authentication method, as named in `HELLO.Details.authmethods`, `CHALLENGE.AuthMethod` and
+ * `WELCOME.Details.authmethod`.
+ */
+typedef struct AuthMethod AuthMethod;
+
+/**
+ * How a subscription or registration URI is matched against concrete URIs
+ * (`SUBSCRIBE.Options.match` / `REGISTER.Options.match`).
+ */
+typedef struct MatchPolicy MatchPolicy;
+
+/**
+ * A maximum message length as the handshake encodes it: the 4-bit exponent `n` stands for
+ * 2^(9+n) octets, so 512 B (n = 0) up to 16 MiB (n = 15).
+ *
+ * Each peer announces the largest message it is willing to *receive*; the other peer must not
+ * send anything longer.
+ */
+typedef struct MaxLength MaxLength;
+
+/**
+ * A cursor over a range of one table, tied to its transaction: it is closed (its calls give
+ * `ZW_ERR_CLOSED`) when the transaction ends, is reset, or writes.
+ */
+typedef struct zw_cursor zw_cursor;
+
+/**
+ * An open LMDB environment. Thread-safe: one `zw_env` may be used from many threads at once.
+ */
+typedef struct zw_env zw_env;
+
+/**
+ * A table handle. Thread-safe and cheap: open it once and use it from any thread, in any
+ * transaction of its environment.
+ */
+typedef struct zw_table zw_table;
+
+/**
+ * A transaction. Use it from one thread at a time; a read transaction may move between
+ * threads, a write transaction must stay on the thread that began it.
+ */
+typedef struct zw_txn zw_txn;
+
+/**
+ * A borrowed run of bytes: `data` points at `len` bytes owned by someone else.
+ *
+ * Who owns the bytes and how long they stay valid is said by the function that hands the slice
+ * out (for `zw_txn_get`: until the transaction ends or its next write). A slice with `len == 0`
+ * may have a NULL `data`.
+ */
+typedef struct {
+  /**
+   * The first byte, or NULL when `len` is 0.
+   */
+  const uint8_t *data;
+  /**
+   * The number of bytes.
+   */
+  size_t len;
+} zw_slice;
+
+/**
+ * The keys a cursor walks. Zero-initialise it for "everything, in key order".
+ */
+typedef struct {
+  /**
+   * The first key (inclusive); `data == NULL` for the table's start. Copied by
+   * `zw_cursor_open`.
+   */
+  zw_slice from;
+  /**
+   * The end key (exclusive unless `ZW_RANGE_TO_INCLUSIVE`); `data == NULL` for the table's
+   * end. Copied by `zw_cursor_open`.
+   */
+  zw_slice to;
+  /**
+   * `ZW_RANGE_*` flags, or 0.
+   */
+  uint32_t flags;
+  /**
+   * The most records to return; 0 for no limit.
+   */
+  size_t limit;
+} zw_range;
+
+/**
+ * Options for `zw_env_open`. Fill it with `zw_env_options_init` first, then change fields, so
+ * that a field added in a later version keeps its default.
+ */
+typedef struct {
+  /**
+   * The size of the memory map in bytes: the most the data file may hold. A multiple of the
+   * page size is best.
+   */
+  size_t map_size;
+  /**
+   * The most tables (named LMDB databases) the environment may hold.
+   */
+  uint32_t max_tables;
+  /**
+   * The most read transactions live at once, across all processes.
+   */
+  uint32_t max_readers;
+  /**
+   * `ZW_ENV_*` flags, or 0.
+   */
+  uint32_t flags;
+} zw_env_options;
+
+/**
+ * Counters from the B-tree of the environment's main table (`mdb_env_stat`).
+ */
+typedef struct {
+  /**
+   * The size of a database page in bytes.
+   */
+  uint32_t page_size;
+  /**
+   * The depth of the B-tree.
+   */
+  uint32_t depth;
+  /**
+   * Branch (internal) pages.
+   */
+  uint64_t branch_pages;
+  /**
+   * Leaf pages.
+   */
+  uint64_t leaf_pages;
+  /**
+   * Overflow pages (for large values).
+   */
+  uint64_t overflow_pages;
+  /**
+   * Entries in the main table (one per named table).
+   */
+  uint64_t entries;
+} zw_stat;
+
+/**
+ * Facts about the environment (`mdb_env_info`).
+ */
+typedef struct {
+  /**
+   * The size of the memory map in bytes.
+   */
+  uint64_t map_size;
+  /**
+   * The number of the last page used.
+   */
+  uint64_t last_page;
+  /**
+   * The id of the last committed transaction.
+   */
+  uint64_t last_txn_id;
+  /**
+   * The most readers the environment allows.
+   */
+  uint32_t max_readers;
+  /**
+   * Reader slots in use now.
+   */
+  uint32_t num_readers;
+} zw_envinfo;
+
+/**
+ * Options for `zw_table_open`. Fill it with `zw_table_options_init` first, then change fields.
+ */
+typedef struct {
+  /**
+   * One of `ZW_KEY_*`.
+   */
+  uint32_t key_codec;
+  /**
+   * With `ZW_KEY_COMPOSITE`: the codec of each part, in order (none of them composite).
+   * Read only during `zw_table_open`.
+   */
+  const uint32_t *key_parts;
+  /**
+   * The number of entries in `key_parts`.
+   */
+  size_t key_parts_len;
+  /**
+   * The fully qualified FlatBuffers root type of the values (such as
+   * `"zerowamp.sample.Record"`) from a schema registered with `zw_env_register_schema`; every
+   * put is verified against it. NULL: values are raw bytes, not verified.
+   */
+  const char *root_type;
+  /**
+   * Create the table when it does not exist (needs a writable environment).
+   */
+  bool create;
+} zw_table_options;
+
+/**
+ * One element of a key for `zw_table_encode_key`.
+ */
+typedef struct {
+  /**
+   * `ZW_KEY_U64`, `ZW_KEY_UUID` (16 bytes in `bytes`), `ZW_KEY_STRING` (UTF-8 in `bytes`) or
+   * `ZW_KEY_BYTES`.
+   */
+  uint32_t codec;
+  /**
+   * The value, for `ZW_KEY_U64`.
+   */
+  uint64_t u64;
+  /**
+   * The value, for the other codecs; read only during the call.
+   */
+  zw_slice bytes;
+} zw_key_part;
+
+
+
+
+
+/**
+ * Every serializer the spec assigns an id to, in id order.
+ */
+#define Serializer_ALL { Json, MsgPack, Cbor, Ubjson, FlatBuffers, }
+
+
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Opens a cursor over `range` of `table` in `txn` (`range` may be NULL for the whole table in key
+ * order). On success `*out` is a new cursor the caller owns and frees with `zw_cursor_free`
+ * (before or after the transaction ends — both are fine).
+ */
+zw_result zw_cursor_open(zw_txn *txn,
+                         const zw_table *table,
+                         const zw_range *range,
+                         zw_cursor **out);
+
+/**
+ * Moves to the next record of the range and points `*key` and `*value` into the map (valid as
+ * the values of `zw_txn_get`: until the transaction ends or writes). At the end of the range it
+ * gives `ZW_NOT_FOUND`, and again on every later call. `key` or `value` may be NULL when not
+ * wanted.
+ */
+zw_result zw_cursor_next(zw_cursor *cursor, zw_slice *key, zw_slice *value);
+
+/**
+ * Frees a cursor. NULL is allowed. Call it exactly once.
+ */
+void zw_cursor_free(zw_cursor *cursor);
+
+/**
+ * Fills `*opts` with the defaults: a 1 GiB map, 64 tables, 126 readers, no flags.
+ */
+zw_result zw_env_options_init(zw_env_options *opts);
+
+/**
+ * Opens (creating if needed, unless read-only) the environment at `path`.
+ *
+ * `opts` may be NULL for the defaults. On success `*out` is a new handle the caller owns and
+ * frees with `zw_env_close`. A missing path gives `ZW_ERR_PATH_NOT_FOUND`; an environment held
+ * open by a process on LMDB 0.9.x gives `ZW_ERR_VERSION_MISMATCH`; a file this build cannot read
+ * (such as LMDB 1.0's format) gives `ZW_ERR_INVALID_FILE` — the message says what to do.
+ */
+zw_result zw_env_open(const char *path, const zw_env_options *opts, zw_env **out);
+
+/**
+ * Closes the environment and frees the handle. NULL is allowed. Call it exactly once.
+ *
+ * Tables and transactions of this environment that are still open stop working: their calls
+ * give `ZW_ERR_CLOSED`. They must still be freed. LMDB's files are closed when the last of
+ * them is gone.
+ */
+void zw_env_close(zw_env *env);
+
+/**
+ * Writes the environment's B-tree counters into `*out`.
+ */
+zw_result zw_env_stat(const zw_env *env, zw_stat *out);
+
+/**
+ * Writes facts about the environment (map size, last page, last transaction, readers) into `*out`.
+ */
+zw_result zw_env_info(const zw_env *env, zw_envinfo *out);
+
+/**
+ * Flushes the data to disk; with `force` even when opened with `ZW_ENV_NO_SYNC`.
+ */
+zw_result zw_env_sync(const zw_env *env, bool force);
+
+/**
+ * Writes a consistent copy (a backup) of the environment into the directory `path`, which must
+ * exist and be empty (with `ZW_ENV_NO_SUBDIR`: to the new file `path`). With `compact`, free
+ * pages are left out and the copy is renumbered: smaller, and slower to make. It runs in a read
+ * transaction, so writers go on meanwhile.
+ */
+zw_result zw_env_copy(const zw_env *env, const char *path, bool compact);
+
+/**
+ * Sets the map size to `bytes`. This is how a full map grows without losing data: when a write
+ * fails with `ZW_ERR_MAP_FULL`, abort that transaction, end every other transaction of this
+ * process, call this with a larger size, and redo the write. Gives `ZW_ERR_BUSY` while any
+ * transaction of this process is live. Other processes pick the new size up by themselves.
+ */
+zw_result zw_env_set_map_size(const zw_env *env, size_t bytes);
+
+/**
+ * Registers a binary FlatBuffers schema (`.bfbs`, from `flatc --binary --schema`) so that tables
+ * can name its types as their root type. The bytes are copied; the caller keeps its buffer.
+ */
+zw_result zw_env_register_schema(const zw_env *env, zw_slice bfbs);
+
+/**
+ * Deletes the table `name` and all its records, in a write transaction of its own. Open
+ * `zw_table` handles of it stop working.
+ */
+zw_result zw_env_drop_table(const zw_env *env, const char *name);
 
 /**
  * Static text describing `code`. Unknown codes get a generic text. The string is owned by the
@@ -151,6 +657,131 @@ const char *zw_strerror(int32_t code);
  * failing call on this thread; successful calls do not clear it.
  */
 size_t zw_last_error_message(char *buf, size_t len);
+
+/**
+ * Fills `*opts` with the defaults: raw-byte keys, raw-byte values, create if missing.
+ */
+zw_result zw_table_options_init(zw_table_options *opts);
+
+/**
+ * Opens the table `name` of `env`, creating it if `opts->create` is set and it is missing.
+ *
+ * `opts` may be NULL for the defaults. The table remembers its key codec, value type and schema
+ * in the environment: reopening it with another codec or value type is refused
+ * (`ZW_ERR_SCHEMA_INCOMPATIBLE`), and with a changed schema an evolution check runs — a change old
+ * records cannot be read with gives `ZW_ERR_SCHEMA_INCOMPATIBLE`, naming the field. On success
+ * `*out` is a new handle the caller owns and frees with `zw_table_free`; it keeps no pointer to
+ * `name` or `opts`.
+ */
+zw_result zw_table_open(const zw_env *env,
+                        const char *name,
+                        const zw_table_options *opts,
+                        zw_table **out);
+
+/**
+ * Frees a table handle. NULL is allowed. Call it exactly once, after the transactions and
+ * cursors that use it have ended. The table and its records stay in the environment.
+ */
+void zw_table_free(zw_table *table);
+
+/**
+ * Writes the number of records in `table` as seen by `txn` into `*out`. Read from the B-tree's
+ * counters: no scan, the same cost for any size.
+ */
+zw_result zw_table_count(const zw_table *table, const zw_txn *txn, uint64_t *out);
+
+/**
+ * Encodes a key for `table` from its elements — one for a simple codec, one per part for a
+ * composite — into `buf` (of `len` bytes; `ZW_MAX_KEY_SIZE` always suffices) and writes the
+ * encoded length into `*out_len`. Elements that do not match the table's codec give
+ * `ZW_ERR_INVALID_KEY`; a buffer too small gives `ZW_ERR_INVALID_ARGUMENT`.
+ */
+zw_result zw_table_encode_key(const zw_table *table,
+                              const zw_key_part *parts,
+                              size_t parts_len,
+                              uint8_t *buf,
+                              size_t len,
+                              size_t *out_len);
+
+/**
+ * Begins a read transaction: a consistent snapshot of `env` that writers do not disturb.
+ *
+ * On success `*out` is a new transaction the caller owns; end it with `zw_txn_abort` (or
+ * `zw_txn_commit`, the same for reads). Keep it short-lived, or reuse it with `zw_txn_reset` and
+ * `zw_txn_renew`: a live reader keeps old pages from being reused. `ZW_ERR_READERS_FULL` when
+ * every reader slot is taken.
+ */
+zw_result zw_txn_begin_read(const zw_env *env, zw_txn **out);
+
+/**
+ * Begins a write transaction. Only one is live per environment at a time (across processes):
+ * this blocks until the current writer finishes. It must be used and ended on this thread.
+ *
+ * On success `*out` is a new transaction the caller owns; end it with `zw_txn_commit` or
+ * `zw_txn_abort`.
+ */
+zw_result zw_txn_begin_write(const zw_env *env, zw_txn **out);
+
+/**
+ * Commits the transaction and frees it — also when the commit fails (then nothing of it was
+ * written). Values and cursors from it are invalid afterwards.
+ */
+zw_result zw_txn_commit(zw_txn *txn);
+
+/**
+ * Ends the transaction without writing anything, and frees it. NULL is allowed. Values and
+ * cursors from it are invalid afterwards.
+ */
+void zw_txn_abort(zw_txn *txn);
+
+/**
+ * Releases a read transaction's snapshot but keeps the handle for `zw_txn_renew` (a cheap way to
+ * take a fresh snapshot again and again). Reads in between give `ZW_ERR_TXN_RESET`. Values and
+ * cursors from before are invalid afterwards. A write transaction gives `ZW_ERR_INVALID_ARGUMENT`.
+ */
+zw_result zw_txn_reset(zw_txn *txn);
+
+/**
+ * Takes a fresh snapshot in a read transaction that was reset with `zw_txn_reset`.
+ */
+zw_result zw_txn_renew(zw_txn *txn);
+
+/**
+ * Looks `key` up in `table` and points `*out` at the value, inside LMDB's memory map — no copy.
+ *
+ * The value stays valid until the transaction ends (commit, abort, reset) or, in a write
+ * transaction, until its next put, delete or truncate; do not write through it. It is aligned
+ * to 2 bytes only. `key` is the encoded key (see the `ZW_KEY_*` codecs); a key that does not fit
+ * the table's codec gives `ZW_ERR_INVALID_KEY`. A missing key gives `ZW_NOT_FOUND` and leaves
+ * `*out` as it was.
+ */
+zw_result zw_txn_get(const zw_txn *txn, const zw_table *table, zw_slice key, zw_slice *out);
+
+/**
+ * Writes `value` under `key` in `table`. `flags`: 0 or `ZW_PUT_NO_OVERWRITE`.
+ *
+ * In a table with a FlatBuffers root type the value is verified first: an invalid buffer gives
+ * `ZW_ERR_VERIFY` (the message says what is wrong) and nothing is written — the transaction
+ * stays usable. Both buffers are copied into the map; the caller keeps them. Earlier values and
+ * cursors of this transaction become invalid. `ZW_ERR_MAP_FULL`: abort, grow the map, redo.
+ */
+zw_result zw_txn_put(zw_txn *txn,
+                     const zw_table *table,
+                     zw_slice key,
+                     zw_slice value,
+                     uint32_t flags);
+
+/**
+ * Deletes `key` from `table`; `ZW_NOT_FOUND` when it was not there. Earlier values and cursors
+ * of this transaction become invalid.
+ */
+zw_result zw_txn_delete(zw_txn *txn, const zw_table *table, zw_slice key);
+
+/**
+ * Deletes every record of `table`; the table itself stays. Earlier values and cursors of this
+ * transaction become invalid.
+ */
+zw_result zw_txn_truncate(zw_txn *txn, const zw_table *table);
 
 /**
  * The library's version as static text, "MAJOR.MINOR.PATCH".

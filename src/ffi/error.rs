@@ -196,6 +196,37 @@ pub extern "C" fn zw_last_error_message(buf: *mut c_char, len: usize) -> usize {
     })
 }
 
+/// A store failure as a result code; its message becomes this thread's last error detail (so
+/// that `?` in an exported function both records the detail and returns the code).
+impl From<crate::store::Error> for zw_result {
+    fn from(err: crate::store::Error) -> Self {
+        use crate::store::ErrorKind as K;
+        use zw_result::*;
+        let code = match err.kind() {
+            K::PathNotFound => ZW_ERR_PATH_NOT_FOUND,
+            K::MapFull => ZW_ERR_MAP_FULL,
+            K::ReadersFull => ZW_ERR_READERS_FULL,
+            K::ReadOnly => ZW_ERR_READ_ONLY,
+            K::InvalidKey => ZW_ERR_INVALID_KEY,
+            K::UnknownTable => ZW_ERR_UNKNOWN_TABLE,
+            K::UnknownRootType => ZW_ERR_UNKNOWN_ROOT_TYPE,
+            K::Verify => ZW_ERR_VERIFY,
+            K::SchemaIncompatible => ZW_ERR_SCHEMA_INCOMPATIBLE,
+            K::VersionMismatch => ZW_ERR_VERSION_MISMATCH,
+            K::InvalidFile => ZW_ERR_INVALID_FILE,
+            K::KeyExists => ZW_ERR_KEY_EXISTS,
+            K::Busy => ZW_ERR_BUSY,
+            K::Closed => ZW_ERR_CLOSED,
+            K::TxnReset => ZW_ERR_TXN_RESET,
+            K::InvalidArgument => ZW_ERR_INVALID_ARGUMENT,
+            K::Lmdb(_) => ZW_ERR_LMDB,
+            K::Io(_) => ZW_ERR_IO,
+        };
+        set_last_error(err.to_string());
+        code
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

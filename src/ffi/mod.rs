@@ -3,10 +3,18 @@
 //!
 //! Conventions (docs/c-api.md): every symbol is `zw_<object>_<verb>`; fallible functions return
 //! [`error::zw_result`]; out-parameters are written only on success; NULL arguments are refused
-//! with `ZW_ERR_NULL_ARGUMENT`; every body runs inside [`panic::boundary`].
+//! with `ZW_ERR_NULL_ARGUMENT`; every body runs inside [`panic::boundary`]. One file per C object.
 #![allow(non_camel_case_types)]
+// Exported functions take raw pointers by design: the pointer contract is the C caller's, stated
+// in each function's doc comment in the header, and every pointer is NULL-checked before use.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+mod args;
+pub mod cursor;
+pub mod env;
 pub mod error;
 pub mod panic;
 pub mod slice;
+pub mod table;
+pub mod txn;
 pub mod version;

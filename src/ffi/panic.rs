@@ -66,6 +66,14 @@ pub(crate) fn boundary<T: PanicValue>(body: impl FnOnce() -> T) -> T {
     }
 }
 
+/// [`boundary`] for bodies written with `?`: `Ok(())` becomes `ZW_OK`, `Err(code)` the code.
+pub(crate) fn boundary_result(body: impl FnOnce() -> Result<(), zw_result>) -> zw_result {
+    boundary(|| match body() {
+        Ok(()) => zw_result::ZW_OK,
+        Err(code) => code,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,5 +8,8 @@ pub fn check_evolution(old: &Bfbs, new: &Bfbs, root: &str) -> Result<()> {
     if old.fingerprint() == new.fingerprint() {
         return Ok(());
     }
-    Err(Error::new(ErrorKind::SchemaIncompatible, format!("schema change for {root} not checked yet")))
+    Err(Error::new(
+        ErrorKind::SchemaIncompatible,
+        format!("schema change for {root} not checked yet"),
+    ))
 }
