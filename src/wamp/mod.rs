@@ -3,12 +3,16 @@
 //!
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
+//! - [`codec`]: the [`Codec`](codec::Codec) trait, the JSON, MessagePack and CBOR codecs, and
+//!   the WebSocket [`Subprotocol`](codec::Subprotocol)s with their batch framing.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
+pub mod codec;
 pub mod error;
 pub mod message;
 pub mod value;
 
+pub use codec::{Codec, Serializer, Subprotocol};
 pub use error::{Error, Result};
 pub use message::{Id, Message, MessageType, Payload, MAX_ID};
 pub use value::{Dict, List, Value};

@@ -19,7 +19,7 @@ mod list;
 mod rules;
 
 pub use code::MessageType;
-pub(crate) use list::{Field, Fields};
+pub(crate) use list::Field;
 
 use crate::wamp::value::{Dict, List, Value};
 use bytes::Bytes;
