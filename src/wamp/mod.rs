@@ -3,8 +3,8 @@
 //!
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
-//! - [`codec`]: the [`Codec`](codec::Codec) trait, the JSON, MessagePack and CBOR codecs, and
-//!   the WebSocket [`Subprotocol`](codec::Subprotocol)s with their batch framing.
+//! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack and CBOR codecs, and
+//!   the WebSocket [`Subprotocol`]s with their batch framing.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
 pub mod codec;

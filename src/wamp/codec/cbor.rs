@@ -42,6 +42,16 @@ pub fn encode_value(value: &Value, out: &mut Vec<u8>) -> Result<()> {
     appending(out, |out| emit::value(&mut Writer { out }, value))
 }
 
+/// Appends a list in CBOR (e.g. Arguments, as the FlatBuffers envelope carries them).
+pub fn encode_list(items: &[Value], out: &mut Vec<u8>) -> Result<()> {
+    appending(out, |out| emit::list_of(&mut Writer { out }, items))
+}
+
+/// Appends a dict in CBOR (e.g. ArgumentsKw, as the FlatBuffers envelope carries them).
+pub fn encode_dict(dict: &Dict, out: &mut Vec<u8>) -> Result<()> {
+    appending(out, |out| emit::dict_of(&mut Writer { out }, dict))
+}
+
 /// Decodes a buffer holding exactly one CBOR value; byte strings are slices of `buf`.
 pub fn decode_value(buf: Bytes) -> Result<Value> {
     let mut c = Cursor::new(NAME, buf);

@@ -62,6 +62,16 @@ fn nested<E: Emit>(e: &mut E, v: &Value, depth: usize) -> Result<()> {
     Ok(())
 }
 
+/// Writes a list given as a slice (no `Value::List` needed).
+pub(crate) fn list_of<E: Emit>(e: &mut E, items: &[Value]) -> Result<()> {
+    list(e, items, 0)
+}
+
+/// Writes a dict given by reference (no `Value::Dict` needed).
+pub(crate) fn dict_of<E: Emit>(e: &mut E, d: &Dict) -> Result<()> {
+    dict(e, d, 0)
+}
+
 fn list<E: Emit>(e: &mut E, items: &[Value], depth: usize) -> Result<()> {
     e.begin_list(items.len())?;
     for (i, v) in items.iter().enumerate() {

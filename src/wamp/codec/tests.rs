@@ -380,6 +380,20 @@ fn cbor_reads_what_other_encoders_write() {
 }
 
 #[test]
+fn cbor_lists_and_dicts_encode_without_wrapping() {
+    let items = vec![Value::from("a"), Value::Bytes(Bytes::from_static(b"\x01"))];
+    let mut direct = Vec::new();
+    cbor::encode_list(&items, &mut direct).unwrap();
+    let mut wrapped = Vec::new();
+    cbor::encode_value(&Value::List(items), &mut wrapped).unwrap();
+    assert_eq!(direct, wrapped);
+    let dict: Dict = [("k".to_owned(), Value::Null)].into_iter().collect();
+    let mut direct = Vec::new();
+    cbor::encode_dict(&dict, &mut direct).unwrap();
+    assert_eq!(direct, hex("a1616bf6"));
+}
+
+#[test]
 fn cbor_numbers_use_the_smallest_form() {
     let cases: &[(Value, &str)] = &[
         (Value::UInt(23), "17"),
