@@ -1,0 +1,110 @@
+//! Codecs: a [`Message`] to the bytes of one frame and back, for each WAMP serializer, and the
+//! batched framing of the `.batched` WebSocket subprotocols ([`Subprotocol`]).
+//!
+//! Decoding takes the frame as [`Bytes`] so that binary values (msgpack `bin`, CBOR byte
+//! strings) come out as slices of it, without a copy. Encoding appends to a caller's `Vec<u8>`,
+//! copying each binary payload once; on error the vector is left as it was.
+
+mod batched;
+pub mod cbor;
+mod cursor;
+mod emit;
+pub mod json;
+pub mod msgpack;
+
+pub use batched::Subprotocol;
+pub use cbor::Cbor;
+pub use json::Json;
+pub use msgpack::MsgPack;
+
+use crate::wamp::error::Result;
+use crate::wamp::message::Message;
+use bytes::Bytes;
+use std::fmt;
+
+/// One WAMP serializer: turns a message into the bytes of one frame and back.
+pub trait Codec: Send + Sync {
+    /// Which serializer this is.
+    fn serializer(&self) -> Serializer;
+
+    /// Appends `msg`, serialized, to `out`. On error `out` is unchanged.
+    fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Decodes and validates one message from a whole frame. Binary values may be slices of
+    /// `frame` (which keeps its buffer alive as long as they live).
+    fn decode(&self, frame: Bytes) -> Result<Message>;
+}
+
+/// The WAMP serializers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Serializer {
+    /// JSON, `wamp.2.json`, RawSocket serializer 1.
+    Json,
+    /// MessagePack, `wamp.2.msgpack`, RawSocket serializer 2.
+    MsgPack,
+    /// CBOR, `wamp.2.cbor`, RawSocket serializer 3.
+    Cbor,
+}
+
+impl Serializer {
+    /// Every serializer.
+    pub const ALL: [Serializer; 3] = [Serializer::Json, Serializer::MsgPack, Serializer::Cbor];
+
+    /// The short name, as in the subprotocol: `"json"`, `"msgpack"`, `"cbor"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Serializer::Json => "json",
+            Serializer::MsgPack => "msgpack",
+            Serializer::Cbor => "cbor",
+        }
+    }
+
+    /// The serializer with this short name.
+    pub fn from_name(name: &str) -> Option<Serializer> {
+        Serializer::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The WebSocket subprotocol, e.g. `"wamp.2.json"`.
+    pub fn subprotocol(self) -> &'static str {
+        Subprotocol::plain(self).name()
+    }
+
+    /// The serializer id in the RawSocket handshake.
+    pub fn rawsocket_id(self) -> u8 {
+        match self {
+            Serializer::Json => 1,
+            Serializer::MsgPack => 2,
+            Serializer::Cbor => 3,
+        }
+    }
+
+    /// The serializer with this RawSocket id.
+    pub fn from_rawsocket_id(id: u8) -> Option<Serializer> {
+        Serializer::ALL.into_iter().find(|s| s.rawsocket_id() == id)
+    }
+
+    /// `true` for serializers whose frames are binary (WebSocket binary messages); JSON frames
+    /// are text.
+    pub fn is_binary(self) -> bool {
+        !matches!(self, Serializer::Json)
+    }
+
+    /// The codec.
+    pub fn codec(self) -> &'static dyn Codec {
+        match self {
+            Serializer::Json => &Json,
+            Serializer::MsgPack => &MsgPack,
+            Serializer::Cbor => &Cbor,
+        }
+    }
+}
+
+impl fmt::Display for Serializer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests;
