@@ -58,6 +58,16 @@ check-header: $(CBINDGEN)
 	  { echo "include/zerowamp.h is stale: run 'make header' and commit it"; exit 1; }
 	@echo "check-header: include/zerowamp.h is up to date"
 
+schemas: venv
+	schemas/generate.sh
+
+check-schemas: venv
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	schemas/generate.sh "$$scratch"; \
+	diff -r "$$scratch/generated" schemas/generated && diff -r "$$scratch/bfbs" schemas/bfbs || \
+	  { echo "generated schema code is stale: run 'make schemas' and commit it"; exit 1; }
+	@echo "check-schemas: generated code matches schemas/*.fbs"
+
 # --- checks and tests --------------------------------------------------------------------------
 
 lint:
@@ -93,6 +103,30 @@ test-c: release $(C_TESTS)
 
 test: tools check-header check-schemas lint test-header test-rust test-c
 	@echo "make test: all passed"
+
+# --- the demo and benchmarks -------------------------------------------------------------------
+
+$(BUILD)/examples/%: examples/c/%.c tests/c/sample_record.h include/zerowamp.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
+
+demo: release $(BUILD)/examples/store_demo
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(BUILD)/examples/store_demo schemas/bfbs/record.bfbs "$$scratch"
+
+LMDB_INCLUDE = $(shell $(CARGO) metadata --format-version 1 2>/dev/null | $(PYTHON) -c \
+  'import json,sys,os; m=json.load(sys.stdin); p=[p for p in m["packages"] if p["name"]=="lmdb-master-sys"][0]; print(os.path.join(os.path.dirname(p["manifest_path"]),"lmdb/libraries/liblmdb"))')
+
+$(BUILD)/bench/store_bench: bench/store_bench.c tests/c/sample_record.h include/zerowamp.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c -I$(LMDB_INCLUDE) $< $(LIB_A) $(C_LIBS) -o $@
+
+bench-store: release $(BUILD)/bench/store_bench
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(BUILD)/bench/store_bench schemas/bfbs/record.bfbs "$$scratch"; \
+	$(CARGO) run -q --release --example store_bench -- schemas/bfbs/record.bfbs "$$scratch/rust"
+
+bench: bench-store
 
 clean:
 	$(CARGO) clean
