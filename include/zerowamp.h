@@ -96,87 +96,6 @@
 #define ZW_ABI_VERSION 1
 
 /**
- * The longest key LMDB accepts in this build (`mdb_env_get_maxkeysize`).
- */
-#define MAX_KEY_LEN 511
-
-/**
- * The length of a frame header, in octets.
- */
-#define HEADER_LEN 4
-
-/**
- * The longest payload a frame can carry: 2^24 octets (16 MiB), sent with the 25th length bit.
- */
-#define MAX_FRAME_PAYLOAD (1 << 24)
-
-/**
- * The first octet of every handshake request and reply.
- */
-#define MAGIC 127
-
-/**
- * The length of a handshake request or reply, in octets.
- */
-#define HANDSHAKE_LEN 4
-
-/**
- * The longest Unix socket path Linux accepts (`sun_path` holds 108 octets with the NUL).
- */
-#define UNIX_PATH_MAX 107
-
-/**
- * PBKDF2 iterations when a router's user entry has a salt but no iteration count (crossbar's
- * default, and autobahn's).
- */
-#define DEFAULT_ITERATIONS 1000
-
-/**
- * Derived key length in bytes when none is configured (crossbar's and autobahn's default).
- */
-#define DEFAULT_KEYLEN 32
-
-/**
- * Most PBKDF2 iterations we run: bounds the work a hostile router can make a client do.
- */
-#define MAX_ITERATIONS 10000000
-
-/**
- * Longest derived key we produce, in bytes.
- */
-#define MAX_KEYLEN 1024
-
-/**
- * Shortest nonce (random bytes) a challenge may be built from.
- */
-#define MIN_NONCE_LEN 16
-
-/**
- * Longest nonce a challenge may be built from.
- */
-#define MAX_NONCE_LEN 256
-
-/**
- * Length of the challenge and of the signed message, in bytes.
- */
-#define CHALLENGE_LEN 32
-
-/**
- * Length of a TLS channel id used for binding, in bytes.
- */
-#define CHANNEL_ID_LEN 32
-
-/**
- * Length of an Ed25519 signature, in bytes.
- */
-#define SIGNATURE_LEN 64
-
-/**
- * Length of the decoded `AUTHENTICATE.Signature`: signature followed by the signed message.
- */
-#define SIGNED_MESSAGE_LEN (SIGNATURE_LEN + CHALLENGE_LEN)
-
-/**
  * The outcome of a fallible call: `ZW_OK` (0) or one of the codes below.
  */
 enum zw_result
@@ -280,67 +199,6 @@ typedef enum zw_result zw_result;
 typedef int32_t zw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
-
-/**
- * A WAMP serializer as the RawSocket handshake names it.
- *
- * Id 0 is illegal and ids 6–15 are reserved by the spec, so neither has a variant: a request
- * carrying one is answered with "serializer unsupported".
- */
-enum Serializer
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint8_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * `wamp.2.json`, id 1.
-   */
-  Json = 1,
-  /**
-   * `wamp.2.msgpack`, id 2.
-   */
-  MsgPack = 2,
-  /**
-   * `wamp.2.cbor`, id 3.
-   */
-  Cbor = 3,
-  /**
-   * `wamp.2.ubjson`, id 4.
-   */
-  Ubjson = 4,
-  /**
-   * `wamp.2.flatbuffers`, id 5.
-   */
-  FlatBuffers = 5,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum Serializer Serializer;
-#else
-typedef uint8_t Serializer;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * An authentication method, as named in `HELLO.Details.authmethods`, `CHALLENGE.AuthMethod` and
- * `WELCOME.Details.authmethod`.
- */
-typedef struct AuthMethod AuthMethod;
-
-/**
- * How a subscription or registration URI is matched against concrete URIs
- * (`SUBSCRIBE.Options.match` / `REGISTER.Options.match`).
- */
-typedef struct MatchPolicy MatchPolicy;
-
-/**
- * A maximum message length as the handshake encodes it: the 4-bit exponent `n` stands for
- * 2^(9+n) octets, so 512 B (n = 0) up to 16 MiB (n = 15).
- *
- * Each peer announces the largest message it is willing to *receive*; the other peer must not
- * send anything longer.
- */
-typedef struct MaxLength MaxLength;
 
 /**
  * A cursor over a range of one table, tied to its transaction: it is closed (its calls give
@@ -534,19 +392,6 @@ typedef struct {
    */
   zw_slice bytes;
 } zw_key_part;
-
-
-
-
-
-/**
- * Every serializer the spec assigns an id to, in id order.
- */
-#define Serializer_ALL { Json, MsgPack, Cbor, Ubjson, FlatBuffers, }
-
-
-
-
 
 #ifdef __cplusplus
 extern "C" {

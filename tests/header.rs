@@ -41,3 +41,37 @@ fn abi_version_macro_matches_the_library() {
     let version = unsafe { std::ffi::CStr::from_ptr(zerowamp::ffi::version::zw_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
+
+/// Every function declared in the header has a doc comment right above it (the header is the
+/// C user's only documentation of ownership and lifetimes).
+#[test]
+fn every_exported_function_is_documented() {
+    let header = header();
+    let lines: Vec<&str> = header.lines().collect();
+    let mut functions = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let is_function = line.contains(" zw_")
+            && line.contains('(')
+            && !line.starts_with(' ')
+            && !line.starts_with('#');
+        if !is_function {
+            continue;
+        }
+        functions += 1;
+        let above = lines[..i]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .copied()
+            .unwrap_or("");
+        assert!(
+            above.trim_end().ends_with("*/"),
+            "no doc comment above: {line}"
+        );
+        assert!(line.contains("zw_"), "{line}");
+    }
+    assert!(
+        functions >= 25,
+        "found only {functions} functions in include/zerowamp.h"
+    );
+}
