@@ -205,3 +205,9 @@ impl std::fmt::Debug for Range<'_> {
         f.debug_struct("Range").field("table", &self.cursor.table.name()).finish()
     }
 }
+
+impl std::fmt::Debug for Cursor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cursor").field("table", &self.table.name()).finish()
+    }
+}

@@ -362,3 +362,15 @@ impl sealed::Sealed for WriteTxn {
 }
 
 impl Txn for WriteTxn {}
+
+impl std::fmt::Debug for ReadTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadTxn").field("txn", &self.raw.txn).field("reset", &self.reset).finish()
+    }
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn").field("txn", &self.raw.txn).finish()
+    }
+}
