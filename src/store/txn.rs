@@ -121,6 +121,10 @@ impl RawTxn {
         env.enter()?;
         let mut txn = RawTxn { env: Arc::clone(env), txn: ptr::null_mut(), write, counted: true };
         let mut rc = txn.lmdb_begin();
+        if rc == ffi::MDB_READERS_FULL && env.clear_stale_readers() > 0 {
+            // Slots of dead processes were freed: there is room now.
+            rc = txn.lmdb_begin();
+        }
         if rc == ffi::MDB_MAP_RESIZED {
             // Another process grew the map past ours: adopt its size, which needs this process
             // to have no live transaction, then try once more.
