@@ -19,15 +19,25 @@ const ROUNDS: usize = 20;
 const PROGRESS_KEY: [u8; 8] = [0; 8];
 
 fn opts() -> EnvOptions {
-    EnvOptions { map_size: 64 << 20, ..EnvOptions::default() }
+    EnvOptions {
+        map_size: 64 << 20,
+        ..EnvOptions::default()
+    }
 }
 
 /// The writer: continue after the last transaction the store has, forever (until killed).
 fn writer(dir: &str) {
     let env = Env::open(dir.as_ref(), &opts()).unwrap();
     let records = record_table(&env, "records");
-    let progress = env.open_table("progress", &raw_opts(KeyCodec::U64)).unwrap();
-    let mut n = match env.begin_read().unwrap().get(&progress, &PROGRESS_KEY).unwrap() {
+    let progress = env
+        .open_table("progress", &raw_opts(KeyCodec::U64))
+        .unwrap();
+    let mut n = match env
+        .begin_read()
+        .unwrap()
+        .get(&progress, &PROGRESS_KEY)
+        .unwrap()
+    {
         Some(v) => u64::from_le_bytes(v.try_into().unwrap()) + 1,
         None => 0,
     };
@@ -36,9 +46,16 @@ fn writer(dir: &str) {
         let mut w = env.begin_write().unwrap();
         for i in 0..RECORDS_PER_TXN {
             let id = n * RECORDS_PER_TXN + i;
-            w.put(&records, &key(id), &record(id), PutFlags::default()).unwrap();
+            w.put(&records, &key(id), &record(id), PutFlags::default())
+                .unwrap();
         }
-        w.put(&progress, &PROGRESS_KEY, &n.to_le_bytes(), PutFlags::default()).unwrap();
+        w.put(
+            &progress,
+            &PROGRESS_KEY,
+            &n.to_le_bytes(),
+            PutFlags::default(),
+        )
+        .unwrap();
         w.commit().unwrap();
         let mut out = stdout.lock();
         writeln!(out, "committed {n}").unwrap();
@@ -66,14 +83,22 @@ fn killed_writers_lose_no_committed_transaction() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     println!("kill schedule seed: {seed}");
     let mut rng = Rng(seed);
     let mut committed: Vec<u64> = Vec::new();
     let started = Instant::now();
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "killed_writers_lose_no_committed_transaction", "--nocapture"])
+            .args([
+                "--exact",
+                "killed_writers_lose_no_committed_transaction",
+                "--nocapture",
+            ])
             .env("ZW_CRASH_DIR", dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -89,30 +114,53 @@ fn killed_writers_lose_no_committed_transaction() {
             }
         });
         // Wait for the writer to be in its loop, then kill it at a random moment.
-        let first = rx.recv_timeout(Duration::from_secs(20)).expect("writer started committing");
+        let first = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("writer started committing");
         committed.push(first);
         std::thread::sleep(Duration::from_micros(rng.below(30_000)));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
-        assert!(!status.success(), "round {round}: the writer was not killed");
+        assert!(
+            !status.success(),
+            "round {round}: the writer was not killed"
+        );
         reader.join().unwrap();
         committed.extend(rx.try_iter());
     }
-    println!("{} transactions committed over {ROUNDS} kills in {:?}", committed.len(), started.elapsed());
+    println!(
+        "{} transactions committed over {ROUNDS} kills in {:?}",
+        committed.len(),
+        started.elapsed()
+    );
 
     // Every printed number appears once, in order, across rounds.
-    assert!(committed.windows(2).all(|w| w[0] < w[1]), "txn numbers not increasing");
+    assert!(
+        committed.windows(2).all(|w| w[0] < w[1]),
+        "txn numbers not increasing"
+    );
 
     let env = Env::open(dir.path(), &opts()).unwrap();
     let records = record_table(&env, "records");
-    let progress = env.open_table("progress", &raw_opts(KeyCodec::U64)).unwrap();
+    let progress = env
+        .open_table("progress", &raw_opts(KeyCodec::U64))
+        .unwrap();
     let r = env.begin_read().unwrap();
-    let last = u64::from_le_bytes(r.get(&progress, &PROGRESS_KEY).unwrap().unwrap().try_into().unwrap());
+    let last = u64::from_le_bytes(
+        r.get(&progress, &PROGRESS_KEY)
+            .unwrap()
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
     assert!(last >= *committed.last().unwrap());
     for &n in &committed {
         for i in 0..RECORDS_PER_TXN {
             let id = n * RECORDS_PER_TXN + i;
-            let v = r.get(&records, &key(id)).unwrap().unwrap_or_else(|| panic!("txn {n} lost record {id}"));
+            let v = r
+                .get(&records, &key(id))
+                .unwrap()
+                .unwrap_or_else(|| panic!("txn {n} lost record {id}"));
             check_record(v, id);
         }
     }

@@ -12,7 +12,12 @@ use zerowamp::store::{Env, EnvOptions, ErrorKind, KeyCodec, PutFlags, Txn};
 
 #[test]
 fn options_stat_info_sync() {
-    let opts = EnvOptions { map_size: 4 << 20, max_readers: 7, no_sync: true, ..EnvOptions::default() };
+    let opts = EnvOptions {
+        map_size: 4 << 20,
+        max_readers: 7,
+        no_sync: true,
+        ..EnvOptions::default()
+    };
     let (_dir, env) = temp_env(&opts);
     let info = env.info().unwrap();
     assert_eq!(info.map_size, 4 << 20);
@@ -37,7 +42,14 @@ fn options_stat_info_sync() {
 fn no_subdir_uses_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("db.mdb");
-    let env = Env::open(&file, &EnvOptions { no_subdir: true, ..small() }).unwrap();
+    let env = Env::open(
+        &file,
+        &EnvOptions {
+            no_subdir: true,
+            ..small()
+        },
+    )
+    .unwrap();
     let t = env.open_table("t", &raw_opts(KeyCodec::U64)).unwrap();
     let mut w = env.begin_write().unwrap();
     w.put(&t, &key(1), b"one", PutFlags::default()).unwrap();
@@ -48,11 +60,15 @@ fn no_subdir_uses_a_file() {
 
 #[test]
 fn copy_with_compaction_keeps_every_record() {
-    let (_dir, env) = temp_env(&EnvOptions { map_size: 64 << 20, ..EnvOptions::default() });
+    let (_dir, env) = temp_env(&EnvOptions {
+        map_size: 64 << 20,
+        ..EnvOptions::default()
+    });
     let t = record_table(&env, "records");
     let mut w = env.begin_write().unwrap();
     for id in 0..3000 {
-        w.put(&t, &key(id), &record(id), PutFlags::default()).unwrap();
+        w.put(&t, &key(id), &record(id), PutFlags::default())
+            .unwrap();
     }
     w.commit().unwrap();
     let mut w = env.begin_write().unwrap();
@@ -66,7 +82,12 @@ fn copy_with_compaction_keeps_every_record() {
     env.copy_to(plain.path(), false).unwrap();
     env.copy_to(compact.path(), true).unwrap();
     let size = |d: &tempfile::TempDir| std::fs::metadata(d.path().join("data.mdb")).unwrap().len();
-    assert!(size(&compact) < size(&plain), "{} < {}", size(&compact), size(&plain));
+    assert!(
+        size(&compact) < size(&plain),
+        "{} < {}",
+        size(&compact),
+        size(&plain)
+    );
 
     let copy = Env::open(compact.path(), &small()).unwrap();
     // No schema registered here: the table's stored schema serves.
@@ -79,13 +100,20 @@ fn copy_with_compaction_keeps_every_record() {
         t.verify_value(v).unwrap();
     }
     // Copying into a directory that does not exist is a clear error.
-    let e = env.copy_to(&compact.path().join("missing"), true).unwrap_err();
+    let e = env
+        .copy_to(&compact.path().join("missing"), true)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PathNotFound, "{e}");
 }
 
 /// Writes records `from..` in transactions of `per_txn` until one fails; returns the first id
 /// not committed and the error.
-fn fill(env: &Env, t: &zerowamp::store::Table, from: u64, per_txn: u64) -> (u64, zerowamp::store::Error) {
+fn fill(
+    env: &Env,
+    t: &zerowamp::store::Table,
+    from: u64,
+    per_txn: u64,
+) -> (u64, zerowamp::store::Error) {
     let mut next = from;
     loop {
         let mut w = match env.begin_write() {
@@ -111,7 +139,11 @@ fn fill(env: &Env, t: &zerowamp::store::Table, from: u64, per_txn: u64) -> (u64,
 
 #[test]
 fn a_full_map_grows_without_losing_data() {
-    let opts = EnvOptions { map_size: 1 << 20, auto_grow: false, ..EnvOptions::default() };
+    let opts = EnvOptions {
+        map_size: 1 << 20,
+        auto_grow: false,
+        ..EnvOptions::default()
+    };
     let (_dir, env) = temp_env(&opts);
     let t = record_table(&env, "records");
     let (committed, e) = fill(&env, &t, 0, 100);
@@ -121,7 +153,10 @@ fn a_full_map_grows_without_losing_data() {
 
     // Growing needs this process's transactions to have ended.
     let r = env.begin_read().unwrap();
-    assert_eq!(env.set_map_size(4 << 20).unwrap_err().kind(), ErrorKind::Busy);
+    assert_eq!(
+        env.set_map_size(4 << 20).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
     drop(r);
     // A reset read transaction does not hold it up.
     let mut parked = env.begin_read().unwrap();
@@ -145,12 +180,17 @@ fn a_full_map_grows_without_losing_data() {
 
 #[test]
 fn auto_grow_grows_the_map_as_it_fills() {
-    let opts = EnvOptions { map_size: 512 << 10, auto_grow: true, ..EnvOptions::default() };
+    let opts = EnvOptions {
+        map_size: 512 << 10,
+        auto_grow: true,
+        ..EnvOptions::default()
+    };
     let (_dir, env) = temp_env(&opts);
     let t = record_table(&env, "records");
     let mut w = env.begin_write().unwrap();
     for id in 0..20 {
-        w.put(&t, &key(id), &record(id), PutFlags::default()).unwrap();
+        w.put(&t, &key(id), &record(id), PutFlags::default())
+            .unwrap();
     }
     w.commit().unwrap();
     let start = env.info().unwrap().map_size;
@@ -159,7 +199,8 @@ fn auto_grow_grows_the_map_as_it_fills() {
         let mut w = env.begin_write().unwrap();
         for id in 0..200 {
             let id = 20 + batch * 200 + id;
-            w.put(&t, &key(id), &record(id), PutFlags::default()).unwrap();
+            w.put(&t, &key(id), &record(id), PutFlags::default())
+                .unwrap();
         }
         w.commit().unwrap();
     }
@@ -170,13 +211,18 @@ fn auto_grow_grows_the_map_as_it_fills() {
     // so that redoing it succeeds.
     let big: Vec<u64> = (100_000..100_000 + grown / 200).collect();
     let mut w = env.begin_write().unwrap();
-    let e = big.iter().try_for_each(|&id| w.put(&t, &key(id), &record(id), PutFlags::default()));
+    let e = big
+        .iter()
+        .try_for_each(|&id| w.put(&t, &key(id), &record(id), PutFlags::default()));
     assert_eq!(e.unwrap_err().kind(), ErrorKind::MapFull);
     drop(w);
     let mut redo = 0;
     loop {
         let mut w = env.begin_write().unwrap();
-        let ok = big.iter().all(|&id| w.put(&t, &key(id), &record(id), PutFlags::default()).is_ok());
+        let ok = big.iter().all(|&id| {
+            w.put(&t, &key(id), &record(id), PutFlags::default())
+                .is_ok()
+        });
         if ok && w.commit().is_ok() {
             break;
         }
@@ -185,12 +231,18 @@ fn auto_grow_grows_the_map_as_it_fills() {
     }
     let r = env.begin_read().unwrap();
     assert_eq!(t.count(&r).unwrap(), 20 + 4000 + big.len() as u64);
-    check_record(r.get(&t, &key(big[big.len() - 1])).unwrap().unwrap(), big[big.len() - 1]);
+    check_record(
+        r.get(&t, &key(big[big.len() - 1])).unwrap().unwrap(),
+        big[big.len() - 1],
+    );
 }
 
 #[test]
 fn readers_full_is_its_own_error() {
-    let (_dir, env) = temp_env(&EnvOptions { max_readers: 2, ..small() });
+    let (_dir, env) = temp_env(&EnvOptions {
+        max_readers: 2,
+        ..small()
+    });
     let a = env.begin_read().unwrap();
     let b = env.begin_read().unwrap();
     let e = env.begin_read().unwrap_err();
@@ -207,10 +259,27 @@ fn a_missing_path_is_its_own_error() {
     let missing = dir.path().join("nope");
     let e = Env::open(&missing, &small()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PathNotFound);
-    assert!(e.message().contains("nope") && e.message().contains("create it first"), "{e}");
-    let e = Env::open(&missing.join("db"), &EnvOptions { no_subdir: true, ..small() }).unwrap_err();
+    assert!(
+        e.message().contains("nope") && e.message().contains("create it first"),
+        "{e}"
+    );
+    let e = Env::open(
+        &missing.join("db"),
+        &EnvOptions {
+            no_subdir: true,
+            ..small()
+        },
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PathNotFound);
-    let e = Env::open(dir.path(), &EnvOptions { map_size: 0, ..small() }).unwrap_err();
+    let e = Env::open(
+        dir.path(),
+        &EnvOptions {
+            map_size: 0,
+            ..small()
+        },
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 }
 
@@ -223,14 +292,32 @@ fn read_only_envs_refuse_writes() {
     w.commit().unwrap();
     drop((t, env));
 
-    let ro = Env::open(dir.path(), &EnvOptions { read_only: true, ..small() }).unwrap();
+    let ro = Env::open(
+        dir.path(),
+        &EnvOptions {
+            read_only: true,
+            ..small()
+        },
+    )
+    .unwrap();
     let e = ro.begin_write().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ReadOnly);
     assert!(e.message().contains("read-only"), "{e}");
-    assert_eq!(ro.open_table("new", &raw_opts(KeyCodec::U64)).unwrap_err().kind(), ErrorKind::ReadOnly);
-    assert_eq!(ro.drop_table("records").unwrap_err().kind(), ErrorKind::ReadOnly);
+    assert_eq!(
+        ro.open_table("new", &raw_opts(KeyCodec::U64))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::ReadOnly
+    );
+    assert_eq!(
+        ro.drop_table("records").unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
     let t = ro.open_table("records", &record_opts()).unwrap();
-    check_record(ro.begin_read().unwrap().get(&t, &key(1)).unwrap().unwrap(), 1);
+    check_record(
+        ro.begin_read().unwrap().get(&t, &key(1)).unwrap().unwrap(),
+        1,
+    );
 }
 
 #[test]
@@ -311,7 +398,10 @@ fn one_writer_at_a_time() {
 
 #[test]
 fn max_tables_is_enforced_with_advice() {
-    let (_dir, env) = temp_env(&EnvOptions { max_tables: 2, ..small() });
+    let (_dir, env) = temp_env(&EnvOptions {
+        max_tables: 2,
+        ..small()
+    });
     env.open_table("a", &raw_opts(KeyCodec::U64)).unwrap();
     env.open_table("b", &raw_opts(KeyCodec::U64)).unwrap();
     let e = env.open_table("c", &raw_opts(KeyCodec::U64)).unwrap_err();
@@ -324,14 +414,21 @@ fn a_file_that_is_not_lmdb_is_refused_clearly() {
     std::fs::write(dir.path().join("data.mdb"), vec![0x42u8; 16384]).unwrap();
     let e = Env::open(dir.path(), &small()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
-    assert!(e.message().contains("0.9 data format") && e.message().contains("1.0"), "{e}");
+    assert!(
+        e.message().contains("0.9 data format") && e.message().contains("1.0"),
+        "{e}"
+    );
 }
 
 /// The child side of the lock-format test: hold a shared lock on the lock file, as a reader on
 /// another LMDB build would, until stdin closes.
 fn hold_lock_file(path: &str) {
     use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
     // SAFETY: a plain fcntl record lock on a file we opened.
     let rc = unsafe {
         let mut lock: libc::flock = std::mem::zeroed();
@@ -363,7 +460,11 @@ fn another_lmdb_lock_format_holding_the_env_is_refused_clearly() {
     bytes[4] ^= 0x01;
     std::fs::write(&lock_path, &bytes).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "another_lmdb_lock_format_holding_the_env_is_refused_clearly", "--nocapture"])
+        .args([
+            "--exact",
+            "another_lmdb_lock_format_holding_the_env_is_refused_clearly",
+            "--nocapture",
+        ])
         .env("ZW_TEST_HOLD_LOCK", &lock_path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -373,13 +474,19 @@ fn another_lmdb_lock_format_holding_the_env_is_refused_clearly() {
     let mut line = String::new();
     while !line.contains("locked") {
         line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "child ended before locking");
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "child ended before locking"
+        );
     }
     let e = Env::open(dir.path(), &small()).unwrap_err();
     drop(child.stdin.take());
     child.wait().unwrap();
     assert_eq!(e.kind(), ErrorKind::VersionMismatch, "{e}");
-    assert!(e.message().contains("py-lmdb") && e.message().contains("lock format"), "{e}");
+    assert!(
+        e.message().contains("py-lmdb") && e.message().contains("lock format"),
+        "{e}"
+    );
     // Once the other process is gone, the env opens again (and the lock file is rebuilt).
     Env::open(dir.path(), &small()).unwrap();
 }
@@ -393,7 +500,10 @@ fn tables_opened_after_a_txn_began_are_a_clear_error() {
     // A transaction's list of tables is fixed when it begins.
     let e = r.get(&late, &key(1)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    assert!(e.message().contains("opened after this transaction began"), "{e}");
+    assert!(
+        e.message().contains("opened after this transaction began"),
+        "{e}"
+    );
     r.reset();
     r.renew().unwrap();
     assert_eq!(r.get(&late, &key(1)).unwrap(), None);

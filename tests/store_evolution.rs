@@ -13,7 +13,9 @@ const ITEM: &str = "zerowamp.test.Item";
 fn item_opts() -> TableOptions {
     TableOptions {
         key: KeyCodec::U64,
-        value: ValueType::FlatBuffer { root_type: ITEM.into() },
+        value: ValueType::FlatBuffer {
+            root_type: ITEM.into(),
+        },
         create: true,
     }
 }
@@ -48,7 +50,9 @@ fn a_compatible_change_is_accepted_and_stored() {
     let t = env.open_table("items", &item_opts()).unwrap();
     assert_eq!(
         t.root_type().unwrap().schema().fingerprint(),
-        Bfbs::parse(&fixture("v2_compatible.bfbs")).unwrap().fingerprint()
+        Bfbs::parse(&fixture("v2_compatible.bfbs"))
+            .unwrap()
+            .fingerprint()
     );
     let r = env.begin_read().unwrap();
     assert_eq!(r.get(&t, &key(1)).unwrap(), Some(&item(1)[..]));
@@ -57,7 +61,11 @@ fn a_compatible_change_is_accepted_and_stored() {
     env.register_schema(&fixture("v1.bfbs")).unwrap();
     let e = env.open_table("items", &item_opts()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SchemaIncompatible);
-    assert!(e.message().contains("field zerowamp.test.Inner.b (id 1) was removed"), "{e}");
+    assert!(
+        e.message()
+            .contains("field zerowamp.test.Inner.b (id 1) was removed"),
+        "{e}"
+    );
     drop(t);
     env.close();
     drop(env);
@@ -67,22 +75,48 @@ fn a_compatible_change_is_accepted_and_stored() {
     let t = env.open_table("items", &item_opts()).unwrap();
     assert_eq!(
         t.root_type().unwrap().schema().fingerprint(),
-        Bfbs::parse(&fixture("v2_compatible.bfbs")).unwrap().fingerprint()
+        Bfbs::parse(&fixture("v2_compatible.bfbs"))
+            .unwrap()
+            .fingerprint()
     );
-    assert_eq!(t.verify_value(b"junk").unwrap_err().kind(), ErrorKind::Verify);
+    assert_eq!(
+        t.verify_value(b"junk").unwrap_err().kind(),
+        ErrorKind::Verify
+    );
     t.verify_value(&item(2)).unwrap();
 }
 
 #[test]
 fn incompatible_changes_are_refused_naming_the_field() {
     let cases = [
-        ("v3_removed.bfbs", "field zerowamp.test.Item.tags (id 7) was removed"),
-        ("v4_retyped.bfbs", "field zerowamp.test.Item.name (id 1): type changed from string to int"),
-        ("v5_nested_retyped.bfbs", "field zerowamp.test.Inner.a (id 0): type changed from int to long"),
-        ("v6_renamed.bfbs", "field zerowamp.test.Item.name (id 1) was renamed to title"),
-        ("v7_struct_changed.bfbs", "struct zerowamp.test.Point changed size"),
-        ("v8_default_changed.bfbs", "field zerowamp.test.Item.color (id 4): default value changed"),
-        ("v9_required_added.bfbs", "new field zerowamp.test.Item.owner (id 8) is required"),
+        (
+            "v3_removed.bfbs",
+            "field zerowamp.test.Item.tags (id 7) was removed",
+        ),
+        (
+            "v4_retyped.bfbs",
+            "field zerowamp.test.Item.name (id 1): type changed from string to int",
+        ),
+        (
+            "v5_nested_retyped.bfbs",
+            "field zerowamp.test.Inner.a (id 0): type changed from int to long",
+        ),
+        (
+            "v6_renamed.bfbs",
+            "field zerowamp.test.Item.name (id 1) was renamed to title",
+        ),
+        (
+            "v7_struct_changed.bfbs",
+            "struct zerowamp.test.Point changed size",
+        ),
+        (
+            "v8_default_changed.bfbs",
+            "field zerowamp.test.Item.color (id 4): default value changed",
+        ),
+        (
+            "v9_required_added.bfbs",
+            "new field zerowamp.test.Item.owner (id 8) is required",
+        ),
     ];
     let (_dir, env) = v1_env();
     for (file, expected) in cases {
@@ -112,7 +146,10 @@ fn the_check_itself() {
     // Another schema altogether does not have the type.
     let other = Bfbs::parse(&fixture("other.bfbs")).unwrap();
     let e = check_evolution(&v1, &other, ITEM).unwrap_err();
-    assert!(e.message().contains("zerowamp.test.Item was removed"), "{e}");
+    assert!(
+        e.message().contains("zerowamp.test.Item was removed"),
+        "{e}"
+    );
     // The record schema evolves into itself.
     let rec = Bfbs::parse(RECORD_BFBS).unwrap();
     check_evolution(&rec, &rec, RECORD).unwrap();
@@ -122,16 +159,29 @@ fn the_check_itself() {
 fn a_read_only_env_uses_a_compatible_schema_without_storing_it() {
     let (dir, env) = v1_env();
     drop(env);
-    let ro = Env::open(dir.path(), &zerowamp::store::EnvOptions { read_only: true, ..small() }).unwrap();
+    let ro = Env::open(
+        dir.path(),
+        &zerowamp::store::EnvOptions {
+            read_only: true,
+            ..small()
+        },
+    )
+    .unwrap();
     ro.register_schema(&fixture("v2_compatible.bfbs")).unwrap();
     let t = ro.open_table("items", &item_opts()).unwrap();
     let v2 = Bfbs::parse(&fixture("v2_compatible.bfbs")).unwrap();
-    assert_eq!(t.root_type().unwrap().schema().fingerprint(), v2.fingerprint());
+    assert_eq!(
+        t.root_type().unwrap().schema().fingerprint(),
+        v2.fingerprint()
+    );
     drop(t);
     drop(ro);
     // Still v1 on disk: v1 registered again opens without any evolution.
     let env = Env::open(dir.path(), &small()).unwrap();
     let t = env.open_table("items", &item_opts()).unwrap();
     let v1 = Bfbs::parse(&fixture("v1.bfbs")).unwrap();
-    assert_eq!(t.root_type().unwrap().schema().fingerprint(), v1.fingerprint());
+    assert_eq!(
+        t.root_type().unwrap().schema().fingerprint(),
+        v1.fingerprint()
+    );
 }

@@ -45,10 +45,15 @@ fn invalid_values_are_refused_and_the_table_is_unchanged() {
     ];
     let mut w = env.begin_write().unwrap();
     for (what, value) in &cases {
-        let e = w.put(&t, &key(2), value, PutFlags::default()).expect_err(what);
+        let e = w
+            .put(&t, &key(2), value, PutFlags::default())
+            .expect_err(what);
         assert_eq!(e.kind(), ErrorKind::Verify, "{what}: {e}");
         assert!(e.message().contains("table 'records'"), "{what}: {e}");
-        assert!(e.message().contains("zerowamp.sample.Record"), "{what}: {e}");
+        assert!(
+            e.message().contains("zerowamp.sample.Record"),
+            "{what}: {e}"
+        );
         assert!(!e.message().contains('\n'), "{what}: one line: {e}");
         // The same key over an existing value: the old value stays.
         let e = w.put(&t, &key(1), value, PutFlags::default()).unwrap_err();
@@ -100,7 +105,8 @@ fn raw_tables_take_any_bytes() {
     let (_dir, env) = temp_env(&small());
     let t = env.open_table("raw", &raw_opts(KeyCodec::U64)).unwrap();
     let mut w = env.begin_write().unwrap();
-    w.put(&t, &key(1), b"not a flatbuffer", PutFlags::default()).unwrap();
+    w.put(&t, &key(1), b"not a flatbuffer", PutFlags::default())
+        .unwrap();
     w.put(&t, &key(2), b"", PutFlags::default()).unwrap();
     w.commit().unwrap();
     let r = env.begin_read().unwrap();
@@ -114,7 +120,9 @@ fn a_root_type_that_is_not_the_schema_root_verifies_too() {
     env.register_schema(&fixture("v1.bfbs")).unwrap();
     let opts = zerowamp::store::TableOptions {
         key: KeyCodec::U64,
-        value: zerowamp::store::ValueType::FlatBuffer { root_type: "zerowamp.test.Inner".into() },
+        value: zerowamp::store::ValueType::FlatBuffer {
+            root_type: "zerowamp.test.Inner".into(),
+        },
         create: true,
     };
     let t = env.open_table("inner", &opts).unwrap();
@@ -127,11 +135,19 @@ fn a_root_type_that_is_not_the_schema_root_verifies_too() {
     // A string where Inner has an int is fine for the verifier (scalars are not typed on the
     // wire), but a table whose vtable runs past the end is not.
     let data = fbb.finished_data();
-    assert_eq!(t.verify_value(&data[..data.len() - 2]).unwrap_err().kind(), ErrorKind::Verify);
-    let e = env.open_table("point", &zerowamp::store::TableOptions {
-        value: zerowamp::store::ValueType::FlatBuffer { root_type: "zerowamp.test.Point".into() },
-        ..opts
-    });
+    assert_eq!(
+        t.verify_value(&data[..data.len() - 2]).unwrap_err().kind(),
+        ErrorKind::Verify
+    );
+    let e = env.open_table(
+        "point",
+        &zerowamp::store::TableOptions {
+            value: zerowamp::store::ValueType::FlatBuffer {
+                root_type: "zerowamp.test.Point".into(),
+            },
+            ..opts
+        },
+    );
     assert_eq!(e.unwrap_err().kind(), ErrorKind::UnknownRootType);
 }
 
@@ -143,7 +159,9 @@ fn a_union_type_out_of_range_is_an_error_not_a_panic() {
     env.register_schema(&fixture("v1.bfbs")).unwrap();
     let opts = zerowamp::store::TableOptions {
         key: KeyCodec::U64,
-        value: zerowamp::store::ValueType::FlatBuffer { root_type: "zerowamp.test.Item".into() },
+        value: zerowamp::store::ValueType::FlatBuffer {
+            root_type: "zerowamp.test.Item".into(),
+        },
         create: true,
     };
     let t = env.open_table("items", &opts).unwrap();

@@ -46,7 +46,10 @@ impl Bfbs {
         let schema = reflection::root_as_schema(bytes).map_err(|e| invalid(one_line(&e)))?;
         check_references(&schema)?;
         let fingerprint: Fingerprint = Sha256::digest(bytes).into();
-        Ok(Bfbs { bytes: bytes.into(), fingerprint })
+        Ok(Bfbs {
+            bytes: bytes.into(),
+            fingerprint,
+        })
     }
 
     /// The schema's bytes, as registered.
@@ -67,12 +70,19 @@ impl Bfbs {
 
     /// The index of the object (table or struct) with this fully qualified name.
     pub fn object_index(&self, name: &str) -> Option<usize> {
-        self.schema().objects().iter().position(|o| o.name() == name)
+        self.schema()
+            .objects()
+            .iter()
+            .position(|o| o.name() == name)
     }
 
     /// The fully qualified names of the tables (not structs) this schema defines.
     pub fn table_names(&self) -> impl Iterator<Item = &str> {
-        self.schema().objects().iter().filter(|o| !o.is_struct()).map(|o| o.name())
+        self.schema()
+            .objects()
+            .iter()
+            .filter(|o| !o.is_struct())
+            .map(|o| o.name())
     }
 }
 
@@ -83,7 +93,12 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// A verifier error on one line (flatbuffers puts its error trace on following lines).
 pub(crate) fn one_line(e: &dyn std::fmt::Display) -> String {
-    e.to_string().split('\n').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; ")
+    e.to_string()
+        .split('\n')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Checks what the reflection verifier and the evolution check index without bounds checks:
@@ -94,10 +109,17 @@ fn check_references(schema: &reflection::Schema) -> Result<()> {
     let mut names = HashSet::new();
     for object in objects.iter() {
         if !names.insert(object.name()) {
-            return Err(invalid(format!("object {} is defined twice", object.name())));
+            return Err(invalid(format!(
+                "object {} is defined twice",
+                object.name()
+            )));
         }
         if object.is_struct() && object.bytesize() <= 0 {
-            return Err(invalid(format!("struct {} has size {}", object.name(), object.bytesize())));
+            return Err(invalid(format!(
+                "struct {} has size {}",
+                object.name(),
+                object.bytesize()
+            )));
         }
         for field in object.fields().iter() {
             let ty = field.type_();
@@ -110,13 +132,24 @@ fn check_references(schema: &reflection::Schema) -> Result<()> {
                 || (ty.base_type() == BaseType::Vector
                     && matches!(ty.element(), BaseType::Union | BaseType::UType));
             if refers_to_object && !in_range(ty.index(), objects.len()) {
-                return Err(invalid(format!("{} refers to object #{}", what(), ty.index())));
+                return Err(invalid(format!(
+                    "{} refers to object #{}",
+                    what(),
+                    ty.index()
+                )));
             }
             if refers_to_enum && !in_range(ty.index(), enums.len()) {
-                return Err(invalid(format!("{} refers to enum #{}", what(), ty.index())));
+                return Err(invalid(format!(
+                    "{} refers to enum #{}",
+                    what(),
+                    ty.index()
+                )));
             }
             if ty.base_type() == BaseType::Union && field.offset() < 6 {
-                return Err(invalid(format!("union field {} has no room for its type", what())));
+                return Err(invalid(format!(
+                    "union field {} has no room for its type",
+                    what()
+                )));
             }
         }
     }
@@ -124,7 +157,11 @@ fn check_references(schema: &reflection::Schema) -> Result<()> {
         for v in e.values().iter() {
             if let Some(ty) = v.union_type() {
                 if ty.base_type() == BaseType::Obj && !in_range(ty.index(), objects.len()) {
-                    return Err(invalid(format!("union {} refers to object #{}", e.name(), ty.index())));
+                    return Err(invalid(format!(
+                        "union {} refers to object #{}",
+                        e.name(),
+                        ty.index()
+                    )));
                 }
             }
         }

@@ -32,8 +32,14 @@ pub fn check_evolution(old: &Bfbs, new: &Bfbs, root: &str) -> Result<()> {
     if old.fingerprint() == new.fingerprint() {
         return Ok(());
     }
-    let mut checker = Checker { old: old.schema(), new: new.schema(), seen: HashSet::new() };
-    checker.object(root).map_err(|m| Error::new(ErrorKind::SchemaIncompatible, m))
+    let mut checker = Checker {
+        old: old.schema(),
+        new: new.schema(),
+        seen: HashSet::new(),
+    };
+    checker
+        .object(root)
+        .map_err(|m| Error::new(ErrorKind::SchemaIncompatible, m))
 }
 
 struct Checker<'s> {
@@ -149,7 +155,10 @@ impl Checker<'_> {
                 ));
             };
             if nf.name() != of.name() {
-                return Err(format!("{what} was renamed to {}; renames are refused", nf.name()));
+                return Err(format!(
+                    "{what} was renamed to {}; renames are refused",
+                    nf.name()
+                ));
             }
             if nf.required() && !of.required() {
                 return Err(format!("{what} became required; stored values may lack it"));
@@ -166,7 +175,9 @@ impl Checker<'_> {
         for nf in new.fields().iter().filter(|f| !old_ids.contains(&f.id())) {
             let what = format!("field {name}.{} (id {})", nf.name(), nf.id());
             if max_old.is_some_and(|m| nf.id() < m) {
-                return Err(format!("{what} was inserted before existing fields; append it"));
+                return Err(format!(
+                    "{what} was inserted before existing fields; append it"
+                ));
             }
             if nf.required() {
                 return Err(format!("new {what} is required; stored values lack it"));
@@ -182,14 +193,18 @@ impl Checker<'_> {
             ));
         }
         if old.fields().len() != new.fields().len() {
-            return Err(format!("struct {name} changed its fields; structs cannot evolve"));
+            return Err(format!(
+                "struct {name} changed its fields; structs cannot evolve"
+            ));
         }
         for of in old.fields().iter() {
             let what = format!("struct field {name}.{} (id {})", of.name(), of.id());
             let nf = field_by_id(new, of.id())
                 .ok_or_else(|| format!("{what} was removed; structs cannot evolve"))?;
             if nf.name() != of.name() || nf.offset() != of.offset() {
-                return Err(format!("{what} was renamed or moved; structs cannot evolve"));
+                return Err(format!(
+                    "{what} was renamed or moved; structs cannot evolve"
+                ));
             }
             self.same_type(&what, &of.type_(), &nf.type_())?;
         }
@@ -218,7 +233,10 @@ impl Checker<'_> {
                 .find(|v| v.value() == ov.value())
                 .ok_or_else(|| format!("{what} was removed"))?;
             if nv.name() != ov.name() {
-                return Err(format!("{what} was renamed to {}; renames are refused", nv.name()));
+                return Err(format!(
+                    "{what} was renamed to {}; renames are refused",
+                    nv.name()
+                ));
             }
             match (ov.union_type(), nv.union_type()) {
                 (Some(ot), Some(nt)) => self.same_type(&what, &ot, &nt)?,

@@ -37,7 +37,11 @@ impl Registry {
         let schema = self.schema_of(name).ok_or_else(|| {
             let mut known: Vec<&str> = self.by_table.keys().map(String::as_str).collect();
             known.sort_unstable();
-            let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+            let known = if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            };
             Error::new(
                 ErrorKind::UnknownRootType,
                 format!(

@@ -43,7 +43,10 @@ impl RootType {
     pub fn new(schema: &Bfbs, name: &str) -> Result<RootType> {
         let s = schema.schema();
         let index = schema.object_index(name).ok_or_else(|| {
-            Error::new(ErrorKind::UnknownRootType, format!("the schema defines no type {name}"))
+            Error::new(
+                ErrorKind::UnknownRootType,
+                format!("the schema defines no type {name}"),
+            )
         })?;
         let object = s.objects().get(index);
         if object.is_struct() {
@@ -57,7 +60,12 @@ impl RootType {
             _ => None,
         };
         let rerooted = reroot(schema, index)?;
-        Ok(RootType { name: name.to_owned(), schema: schema.clone(), rerooted, file_ident })
+        Ok(RootType {
+            name: name.to_owned(),
+            schema: schema.clone(),
+            rerooted,
+            file_ident,
+        })
     }
 
     /// The fully qualified type name.
@@ -129,7 +137,12 @@ const ORIGINAL_AT: usize = 40;
 /// A copy of `schema` whose root table is object `index`.
 fn reroot(schema: &Bfbs, index: usize) -> Result<Vec<u8>> {
     let s = schema.schema();
-    let broken = || Error::new(ErrorKind::InvalidArgument, "binary schema layout not understood");
+    let broken = || {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "binary schema layout not understood",
+        )
+    };
     let objects = vector_pos(&s, reflection::Schema::VT_OBJECTS).ok_or_else(broken)?;
     let enums = vector_pos(&s, reflection::Schema::VT_ENUMS).ok_or_else(broken)?;
     let object = s.objects().get(index)._tab.loc();

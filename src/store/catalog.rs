@@ -42,7 +42,10 @@ fn check_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::new(ErrorKind::InvalidArgument, format!("table name {name:?} {problem}")))
+    Err(Error::new(
+        ErrorKind::InvalidArgument,
+        format!("table name {name:?} {problem}"),
+    ))
 }
 
 /// What an open asks for, with its root type resolved from the registry if registered there.
@@ -66,7 +69,12 @@ impl<'o> Wanted<'o> {
             Some(Err(e)) if e.kind() == ErrorKind::UnknownRootType => (None, Some(e)),
             Some(Err(e)) => return Err(e),
         };
-        Ok(Wanted { key: &opts.key, root_name, registered, unknown })
+        Ok(Wanted {
+            key: &opts.key,
+            root_name,
+            registered,
+            unknown,
+        })
     }
 
     /// Whether an open table's state is exactly what is asked for.
@@ -78,9 +86,10 @@ impl<'o> Wanted<'o> {
             (None, None) => true,
             (Some(have), Some(name)) => {
                 have.name() == name
-                    && self.registered.as_ref().is_none_or(|r| {
-                        r.schema().fingerprint() == have.schema().fingerprint()
-                    })
+                    && self
+                        .registered
+                        .as_ref()
+                        .is_none_or(|r| r.schema().fingerprint() == have.schema().fingerprint())
             }
             _ => false,
         }
@@ -112,12 +121,17 @@ fn decide(name: &str, stored: Option<TableMeta>, wanted: Wanted) -> Result<Decis
             .as_ref()
             .map(|r| (r.name().to_owned(), r.schema().clone()));
         Ok(Decision {
-            meta: TableMeta { key: wanted.key.clone(), flatbuffer },
+            meta: TableMeta {
+                key: wanted.key.clone(),
+                flatbuffer,
+            },
             root: wanted.registered,
             write: true,
         })
     };
-    let Some(stored) = stored else { return fresh(wanted) };
+    let Some(stored) = stored else {
+        return fresh(wanted);
+    };
     let refuse = |what: String| {
         Err(Error::new(
             ErrorKind::SchemaIncompatible,
@@ -128,7 +142,13 @@ fn decide(name: &str, stored: Option<TableMeta>, wanted: Wanted) -> Result<Decis
         return refuse(format!("key codec {}, not {}", stored.key, wanted.key));
     }
     let (stored_root, stored_schema) = match (&stored.flatbuffer, wanted.root_name) {
-        (None, None) => return Ok(Decision { meta: stored, root: None, write: false }),
+        (None, None) => {
+            return Ok(Decision {
+                meta: stored,
+                root: None,
+                write: false,
+            })
+        }
         (Some((root, schema)), Some(name)) if root == name => (root.clone(), schema.clone()),
         (_, want) => {
             let want = want.map_or("raw values".into(), |n| format!("{n} values"));
@@ -138,10 +158,18 @@ fn decide(name: &str, stored: Option<TableMeta>, wanted: Wanted) -> Result<Decis
     let Some(registered) = wanted.registered else {
         // Not registered in this process: the stored schema serves.
         let root = RootType::new(&stored_schema, &stored_root)?;
-        return Ok(Decision { meta: stored, root: Some(root), write: false });
+        return Ok(Decision {
+            meta: stored,
+            root: Some(root),
+            write: false,
+        });
     };
     if registered.schema().fingerprint() == stored_schema.fingerprint() {
-        return Ok(Decision { meta: stored, root: Some(registered), write: false });
+        return Ok(Decision {
+            meta: stored,
+            root: Some(registered),
+            write: false,
+        });
     }
     check_evolution(&stored_schema, registered.schema(), &stored_root).map_err(|e| {
         Error::new(
@@ -159,7 +187,11 @@ fn decide(name: &str, stored: Option<TableMeta>, wanted: Wanted) -> Result<Decis
         key: stored.key,
         flatbuffer: Some((stored_root, registered.schema().clone())),
     };
-    Ok(Decision { meta, root: Some(registered), write: true })
+    Ok(Decision {
+        meta,
+        root: Some(registered),
+        write: true,
+    })
 }
 
 fn short(fp: &[u8; 32]) -> String {
@@ -244,7 +276,12 @@ fn register(cat: &mut Catalog, name: &str, dbi: ffi::MDB_dbi, d: Decision) -> Ar
         Some(old) if old.dbi == dbi => Arc::clone(&old.dropped),
         _ => Arc::new(AtomicBool::new(false)),
     };
-    let state = Arc::new(TableState { dbi, dropped, meta: d.meta, root: d.root.map(Arc::new) });
+    let state = Arc::new(TableState {
+        dbi,
+        dropped,
+        meta: d.meta,
+        root: d.root.map(Arc::new),
+    });
     cat.tables.insert(name.to_owned(), Arc::clone(&state));
     state
 }
@@ -262,7 +299,10 @@ pub(crate) fn drop_table(env: &Arc<EnvInner>, name: &str) -> Result<()> {
         let dbi = open_dbi(&txn, name, false)?.ok_or_else(|| unknown_table(name))?;
         // SAFETY: live write txn; no other txn of this process is live (exclusive), so none
         // uses the handle that del=1 closes.
-        check(unsafe { ffi::mdb_drop(txn.txn, dbi, 1) }, &format!("drop table '{name}'"))?;
+        check(
+            unsafe { ffi::mdb_drop(txn.txn, dbi, 1) },
+            &format!("drop table '{name}'"),
+        )?;
         if let Some(meta_dbi) = open_dbi(&txn, META_TABLE, false)? {
             let mut k = val(name.as_bytes());
             // SAFETY: live write txn and dbi.
@@ -284,12 +324,17 @@ pub(crate) fn table_names(env: &Arc<EnvInner>) -> Result<Vec<String>> {
     env.check_open()?;
     let _cat = lock(&env.catalog);
     let txn = RawTxn::begin(env, false)?;
-    let Some(meta_dbi) = open_dbi(&txn, META_TABLE, false)? else { return Ok(Vec::new()) };
+    let Some(meta_dbi) = open_dbi(&txn, META_TABLE, false)? else {
+        return Ok(Vec::new());
+    };
     let mut names = Vec::new();
     let mut cursor = std::ptr::null_mut();
     // SAFETY: live txn and dbi; the cursor is closed before the txn ends.
     unsafe {
-        check(ffi::mdb_cursor_open(txn.txn, meta_dbi, &mut cursor), "list tables")?;
+        check(
+            ffi::mdb_cursor_open(txn.txn, meta_dbi, &mut cursor),
+            "list tables",
+        )?;
         let (mut k, mut v) = (val(&[]), val(&[]));
         let mut op = ffi::MDB_FIRST;
         let rc = loop {
@@ -319,7 +364,10 @@ fn unknown_table(name: &str) -> Error {
 fn read_only(env: &EnvInner, what: &str) -> Error {
     Error::new(
         ErrorKind::ReadOnly,
-        format!("cannot {what}: the environment at {} was opened read-only", env.path.display()),
+        format!(
+            "cannot {what}: the environment at {} was opened read-only",
+            env.path.display()
+        ),
     )
 }
 
@@ -357,6 +405,9 @@ fn read_meta(txn: &RawTxn, meta_dbi: ffi::MDB_dbi, name: &str) -> Result<Option<
     match unsafe { ffi::mdb_get(txn.txn, meta_dbi, &mut k, &mut v) } {
         0 => TableMeta::decode(name, unsafe { slice(&v) }).map(Some),
         ffi::MDB_NOTFOUND => Ok(None),
-        rc => Err(Error::from_lmdb(rc, &format!("read the metadata of table '{name}'"))),
+        rc => Err(Error::from_lmdb(
+            rc,
+            &format!("read the metadata of table '{name}'"),
+        )),
     }
 }

@@ -28,7 +28,11 @@ impl<'t> Cursor<'t> {
         if rc != 0 {
             return Err(table.error(rc, "open a cursor"));
         }
-        Ok(Cursor { cursor, table: table.clone(), _txn: PhantomData })
+        Ok(Cursor {
+            cursor,
+            table: table.clone(),
+            _txn: PhantomData,
+        })
     }
 
     fn op(&mut self, op: ffi::MDB_cursor_op, key: Option<&[u8]>) -> Result<Option<Entry<'t>>> {
@@ -64,6 +68,8 @@ impl<'t> Cursor<'t> {
     }
 
     /// The next entry (the first, on a fresh cursor).
+    // A positioned move that can fail, not an Iterator (Range is the iterator).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Entry<'t>>> {
         self.op(ffi::MDB_NEXT, None)
     }
@@ -152,7 +158,9 @@ impl<'t> Range<'t> {
                 None => self.cursor.first(),
             };
         }
-        let Some(to) = self.to.clone() else { return self.cursor.last() };
+        let Some(to) = self.to.clone() else {
+            return self.cursor.last();
+        };
         match self.cursor.seek(&to)? {
             // Past every key: the last one is the highest below `to`.
             None => self.cursor.last(),
@@ -202,12 +210,16 @@ impl<'t> Iterator for Range<'t> {
 
 impl std::fmt::Debug for Range<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Range").field("table", &self.cursor.table.name()).finish()
+        f.debug_struct("Range")
+            .field("table", &self.cursor.table.name())
+            .finish()
     }
 }
 
 impl std::fmt::Debug for Cursor<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cursor").field("table", &self.table.name()).finish()
+        f.debug_struct("Cursor")
+            .field("table", &self.table.name())
+            .finish()
     }
 }

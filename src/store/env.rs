@@ -111,7 +111,9 @@ impl Env {
             ));
         }
         let inner = EnvInner::open(path.to_path_buf(), opts.clone())?;
-        Ok(Env { inner: Arc::new(inner) })
+        Ok(Env {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The path the environment was opened with.
@@ -167,8 +169,12 @@ impl Env {
     pub fn copy_to(&self, path: &Path, compact: bool) -> Result<()> {
         self.inner.check_open()?;
         let context = format!("copy {} to {}", self.inner.path.display(), path.display());
-        let c_path = CString::new(path.as_os_str().as_encoded_bytes())
-            .map_err(|_| Error::new(ErrorKind::InvalidArgument, format!("{context}: NUL in path")))?;
+        let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{context}: NUL in path"),
+            )
+        })?;
         let flags = if compact { ffi::MDB_CP_COMPACT } else { 0 };
         // SAFETY: open env; LMDB runs its own read txn for the copy.
         let rc = unsafe { ffi::mdb_env_copy2(self.inner.raw(), c_path.as_ptr(), flags) };

@@ -63,7 +63,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into() }
+        Error {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The kind of this error.
@@ -165,9 +168,18 @@ mod tests {
         let e = Error::from_lmdb(ffi::MDB_VERSION_MISMATCH, "open");
         assert_eq!(e.kind(), ErrorKind::VersionMismatch);
         assert!(e.to_string().contains("lock format"), "{e}");
-        assert_eq!(Error::from_lmdb(ffi::MDB_INVALID, "open").kind(), ErrorKind::InvalidFile);
-        assert_eq!(Error::from_lmdb(libc::ENOENT, "open").kind(), ErrorKind::PathNotFound);
-        assert_eq!(Error::from_lmdb(libc::EIO, "sync").kind(), ErrorKind::Io(libc::EIO));
+        assert_eq!(
+            Error::from_lmdb(ffi::MDB_INVALID, "open").kind(),
+            ErrorKind::InvalidFile
+        );
+        assert_eq!(
+            Error::from_lmdb(libc::ENOENT, "open").kind(),
+            ErrorKind::PathNotFound
+        );
+        assert_eq!(
+            Error::from_lmdb(libc::EIO, "sync").kind(),
+            ErrorKind::Io(libc::EIO)
+        );
         assert_eq!(
             Error::from_lmdb(ffi::MDB_CORRUPTED, "get").kind(),
             ErrorKind::Lmdb(ffi::MDB_CORRUPTED)

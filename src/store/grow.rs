@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::error::{ErrorKind, Error, Result};
+use super::error::{Error, ErrorKind, Result};
 use super::inner::EnvInner;
 
 /// Grow the map (by doubling) once its used part reaches this fraction: 3/4.
@@ -17,13 +17,18 @@ pub(crate) fn before_write(env: &Arc<EnvInner>) {
     if !env.opts.auto_grow {
         return;
     }
-    let Ok((used, size)) = env.map_usage() else { return };
+    let Ok((used, size)) = env.map_usage() else {
+        return;
+    };
     let asked = env.grow_next.load(Ordering::Acquire);
     if !asked && used.saturating_mul(GROW_DEN) < size.saturating_mul(GROW_NUM) {
         return;
     }
     let bigger = size.saturating_mul(2);
-    if env.exclusive("growing the map", || env.set_map_size_exclusive(bigger)).is_ok() {
+    if env
+        .exclusive("growing the map", || env.set_map_size_exclusive(bigger))
+        .is_ok()
+    {
         env.grow_next.store(false, Ordering::Release);
     }
 }

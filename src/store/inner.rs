@@ -53,8 +53,12 @@ impl EnvInner {
     /// Creates and opens the LMDB environment.
     pub(crate) fn open(path: PathBuf, opts: EnvOptions) -> Result<EnvInner> {
         let context = format!("open LMDB environment at {}", path.display());
-        let c_path = CString::new(path.as_os_str().as_encoded_bytes())
-            .map_err(|_| Error::new(ErrorKind::InvalidArgument, format!("{context}: NUL in path")))?;
+        let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{context}: NUL in path"),
+            )
+        })?;
         let mut env = std::ptr::null_mut();
         // SAFETY: plain LMDB calls on a fresh env handle; closed again on any failure.
         unsafe {
@@ -73,7 +77,10 @@ impl EnvInner {
             check(ffi::mdb_env_set_mapsize(env, opts.map_size), &context)?;
             check(ffi::mdb_env_set_maxreaders(env, opts.max_readers), &context)?;
             // One more for the reserved metadata table.
-            check(ffi::mdb_env_set_maxdbs(env, opts.max_tables.saturating_add(1)), &context)?;
+            check(
+                ffi::mdb_env_set_maxdbs(env, opts.max_tables.saturating_add(1)),
+                &context,
+            )?;
             let mut flags = ffi::MDB_NOTLS;
             if opts.read_only {
                 flags |= ffi::MDB_RDONLY;
@@ -86,13 +93,21 @@ impl EnvInner {
             }
             let rc = ffi::mdb_env_open(env, c_path.as_ptr(), flags, 0o644);
             if rc == libc::ENOENT {
-                let what = if opts.no_subdir { "its directory" } else { "the directory" };
+                let what = if opts.no_subdir {
+                    "its directory"
+                } else {
+                    "the directory"
+                };
                 return Err(Error::new(
                     ErrorKind::PathNotFound,
                     format!(
                         "{context}: {what} does not exist (LMDB does not create directories; \
                          create it first{})",
-                        if opts.read_only { ", or open an existing environment" } else { "" }
+                        if opts.read_only {
+                            ", or open an existing environment"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -163,7 +178,11 @@ impl EnvInner {
     /// [`ErrorKind::Busy`] (saying `what` needed it) if one is live.
     pub(crate) fn exclusive<T>(&self, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.check_open()?;
-        if self.live.compare_exchange(0, EXCLUSIVE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if self
+            .live
+            .compare_exchange(0, EXCLUSIVE, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return Err(Error::new(
                 ErrorKind::Busy,
                 format!(
@@ -197,21 +216,33 @@ impl EnvInner {
     pub(crate) fn set_map_size_exclusive(&self, bytes: usize) -> Result<()> {
         // SAFETY: no transaction of this process is live (exclusive section).
         let rc = unsafe { ffi::mdb_env_set_mapsize(self.env, bytes) };
-        check(rc, &format!("set the map size of {} to {bytes} bytes", self.path.display()))
+        check(
+            rc,
+            &format!(
+                "set the map size of {} to {bytes} bytes",
+                self.path.display()
+            ),
+        )
     }
 
     /// Used and total map bytes.
     pub(crate) fn map_usage(&self) -> Result<(usize, usize)> {
         let info = self.raw_info()?;
         let page = self.page_size()?;
-        Ok((info.me_last_pgno.saturating_add(1).saturating_mul(page), info.me_mapsize))
+        Ok((
+            info.me_last_pgno.saturating_add(1).saturating_mul(page),
+            info.me_mapsize,
+        ))
     }
 
     pub(crate) fn raw_info(&self) -> Result<ffi::MDB_envinfo> {
         let mut info = std::mem::MaybeUninit::<ffi::MDB_envinfo>::uninit();
         // SAFETY: env is open; mdb_env_info fills the struct.
         unsafe {
-            check(ffi::mdb_env_info(self.env, info.as_mut_ptr()), "read environment info")?;
+            check(
+                ffi::mdb_env_info(self.env, info.as_mut_ptr()),
+                "read environment info",
+            )?;
             Ok(info.assume_init())
         }
     }
@@ -220,7 +251,10 @@ impl EnvInner {
         let mut stat = std::mem::MaybeUninit::<ffi::MDB_stat>::uninit();
         // SAFETY: env is open; mdb_env_stat fills the struct.
         unsafe {
-            check(ffi::mdb_env_stat(self.env, stat.as_mut_ptr()), "read environment stats")?;
+            check(
+                ffi::mdb_env_stat(self.env, stat.as_mut_ptr()),
+                "read environment stats",
+            )?;
             Ok(stat.assume_init())
         }
     }

@@ -224,9 +224,9 @@ impl KeyCodec {
                 let (bytes, rest) = unescape(input)?;
                 let s = match bytes {
                     Cow::Borrowed(b) => Cow::Borrowed(utf8(b)?),
-                    Cow::Owned(b) => Cow::Owned(
-                        String::from_utf8(b).map_err(|e| utf8_error(e.utf8_error()))?,
-                    ),
+                    Cow::Owned(b) => {
+                        Cow::Owned(String::from_utf8(b).map_err(|e| utf8_error(e.utf8_error()))?)
+                    }
                 };
                 Ok((Key::Str(s), rest))
             }
@@ -278,7 +278,9 @@ fn check_len(len: usize) -> Result<()> {
     if len == 0 {
         Err(invalid("a key must not be empty".into()))
     } else if len > MAX_KEY_LEN {
-        Err(invalid(format!("a key may be at most {MAX_KEY_LEN} bytes, this one is {len}")))
+        Err(invalid(format!(
+            "a key may be at most {MAX_KEY_LEN} bytes, this one is {len}"
+        )))
     } else {
         Ok(())
     }
@@ -288,11 +290,17 @@ fn finish(codec: &KeyCodec, rest: &[u8]) -> Result<()> {
     if rest.is_empty() {
         Ok(())
     } else {
-        Err(invalid(format!("{} bytes left over after a complete {codec} key", rest.len())))
+        Err(invalid(format!(
+            "{} bytes left over after a complete {codec} key",
+            rest.len()
+        )))
     }
 }
 
-fn split_fixed<'a, const N: usize>(codec: &KeyCodec, input: &'a [u8]) -> Result<([u8; N], &'a [u8])> {
+fn split_fixed<'a, const N: usize>(
+    codec: &KeyCodec,
+    input: &'a [u8],
+) -> Result<([u8; N], &'a [u8])> {
     match input.split_first_chunk::<N>() {
         Some((head, rest)) => Ok((*head, rest)),
         None => Err(invalid(format!(
@@ -336,7 +344,9 @@ fn escaped_end(input: &[u8]) -> Result<(&[u8], &[u8])> {
             }
         }
     }
-    Err(invalid("a string or bytes element of a composite key has no terminator".into()))
+    Err(invalid(
+        "a string or bytes element of a composite key has no terminator".into(),
+    ))
 }
 
 /// Unescapes one element, borrowing when it contains no escaped zero.
@@ -369,7 +379,10 @@ mod tests {
 
     #[test]
     fn scalars_encode_as_documented() {
-        assert_eq!(enc(&KeyCodec::U64, &Key::U64(0x0102)), [0, 0, 0, 0, 0, 0, 1, 2]);
+        assert_eq!(
+            enc(&KeyCodec::U64, &Key::U64(0x0102)),
+            [0, 0, 0, 0, 0, 0, 1, 2]
+        );
         assert_eq!(enc(&KeyCodec::Uuid, &Key::Uuid([7; 16])), [7; 16]);
         assert_eq!(enc(&KeyCodec::Str, &Key::str("a\0b")), b"a\0b");
         assert_eq!(enc(&KeyCodec::Bytes, &Key::bytes(&[0, 1])), [0, 1]);
@@ -394,7 +407,9 @@ mod tests {
         c.validate(&bytes).unwrap();
         let back = c.decode(&bytes).unwrap();
         assert_eq!(back, key);
-        let Key::Composite(parts) = back else { panic!("not a composite") };
+        let Key::Composite(parts) = back else {
+            panic!("not a composite")
+        };
         assert!(matches!(parts[0], Key::Str(Cow::Borrowed(_))));
         assert!(matches!(parts[1], Key::Bytes(Cow::Owned(_))));
     }
@@ -402,7 +417,9 @@ mod tests {
     #[test]
     fn byte_order_is_tuple_order() {
         let c = KeyCodec::Composite(vec![KeyCodec::Str, KeyCodec::U64]);
-        let strings = ["", "\0", "\0\0", "\u{1}", "a", "a\0", "a\0\u{1}", "a\u{1}", "aa", "b", "\u{ff}"];
+        let strings = [
+            "", "\0", "\0\0", "\u{1}", "a", "a\0", "a\0\u{1}", "a\u{1}", "aa", "b", "\u{ff}",
+        ];
         let numbers = [0u64, 1, 0xFF, 0xFF00, u64::MAX];
         let mut tuples = Vec::new();
         for s in strings {
@@ -422,24 +439,40 @@ mod tests {
     #[test]
     fn bad_keys_are_refused_with_a_reason() {
         let err = |c: &KeyCodec, b: &[u8]| c.validate(b).unwrap_err();
-        assert_eq!(err(&KeyCodec::U64, &[1, 2, 3]).kind(), ErrorKind::InvalidKey);
+        assert_eq!(
+            err(&KeyCodec::U64, &[1, 2, 3]).kind(),
+            ErrorKind::InvalidKey
+        );
         assert!(err(&KeyCodec::U64, &[0; 9]).message().contains("left over"));
-        assert!(err(&KeyCodec::Uuid, &[0; 15]).message().contains("16 bytes"));
+        assert!(err(&KeyCodec::Uuid, &[0; 15])
+            .message()
+            .contains("16 bytes"));
         assert!(err(&KeyCodec::Str, &[0xC3]).message().contains("UTF-8"));
         assert!(err(&KeyCodec::Bytes, &[]).message().contains("empty"));
-        assert!(err(&KeyCodec::Bytes, &[1; MAX_KEY_LEN + 1]).message().contains("at most"));
+        assert!(err(&KeyCodec::Bytes, &[1; MAX_KEY_LEN + 1])
+            .message()
+            .contains("at most"));
         let c = KeyCodec::Composite(vec![KeyCodec::Str]);
         assert!(err(&c, b"abc").message().contains("terminator"));
-        assert!(err(&c, &[b'a', 0, 7, 0, 1]).message().contains("bad escape"));
+        assert!(err(&c, &[b'a', 0, 7, 0, 1])
+            .message()
+            .contains("bad escape"));
         assert!(err(&c, &[0xC3, 0, 1]).message().contains("UTF-8"));
         assert!(c.decode(&[0xC3, 0, 0xFF, 0, 1]).is_err());
         assert!(err(&c, &[0xFF, b'a', 0, 1]).message().contains("UTF-8"));
         c.validate(&[b'a', 0, 0xFF, 0xC3, 0xA9, 0, 1]).unwrap();
         let mut out = Vec::new();
         let wrong = KeyCodec::U64.encode(&Key::str("x"), &mut out).unwrap_err();
-        assert_eq!(wrong.message(), "the table's key codec is u64, the key given is a str");
+        assert_eq!(
+            wrong.message(),
+            "the table's key codec is u64, the key given is a str"
+        );
         let short = Key::Composite(vec![]);
-        assert!(c.encode(&short, &mut out).unwrap_err().message().contains("1 elements"));
+        assert!(c
+            .encode(&short, &mut out)
+            .unwrap_err()
+            .message()
+            .contains("1 elements"));
         assert!(KeyCodec::Composite(vec![]).check().is_err());
     }
 }

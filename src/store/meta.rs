@@ -67,7 +67,11 @@ impl TableMeta {
         }
         match r.u8() {
             Some(VERSION) => {}
-            Some(v) => return Err(bad(&format!("version {v}, this build reads version {VERSION}"))),
+            Some(v) => {
+                return Err(bad(&format!(
+                    "version {v}, this build reads version {VERSION}"
+                )))
+            }
             None => return Err(bad("truncated")),
         }
         let key = decode_codec(&mut r, 0).ok_or_else(|| bad("bad key codec"))?;
@@ -123,7 +127,9 @@ fn decode_codec(r: &mut Reader, depth: usize) -> Option<KeyCodec> {
         4 => KeyCodec::Bytes,
         5 if depth < MAX_CODEC_DEPTH => {
             let n = r.u8()?;
-            let parts = (0..n).map(|_| decode_codec(r, depth + 1)).collect::<Option<Vec<_>>>()?;
+            let parts = (0..n)
+                .map(|_| decode_codec(r, depth + 1))
+                .collect::<Option<Vec<_>>>()?;
             if parts.is_empty() {
                 return None;
             }
@@ -175,7 +181,8 @@ impl<'a> Reader<'a> {
         self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 
@@ -186,7 +193,10 @@ mod tests {
     #[test]
     fn raw_meta_round_trips_and_damage_is_reported() {
         let meta = TableMeta {
-            key: KeyCodec::Composite(vec![KeyCodec::Str, KeyCodec::Composite(vec![KeyCodec::U64])]),
+            key: KeyCodec::Composite(vec![
+                KeyCodec::Str,
+                KeyCodec::Composite(vec![KeyCodec::U64]),
+            ]),
             flatbuffer: None,
         };
         let bytes = meta.encode();

@@ -37,7 +37,11 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { key: KeyCodec::Bytes, value: ValueType::Raw, create: true }
+        TableOptions {
+            key: KeyCodec::Bytes,
+            value: ValueType::Raw,
+            create: true,
+        }
     }
 }
 
@@ -76,9 +80,16 @@ impl Table {
     pub(crate) fn new(env: Arc<EnvInner>, name: &str, state: Arc<TableState>) -> Table {
         let value = match &state.root {
             None => ValueType::Raw,
-            Some(root) => ValueType::FlatBuffer { root_type: root.name().to_owned() },
+            Some(root) => ValueType::FlatBuffer {
+                root_type: root.name().to_owned(),
+            },
         };
-        Table { env, state, name: name.into(), value }
+        Table {
+            env,
+            state,
+            name: name.into(),
+            value,
+        }
     }
 
     /// The table's name.
@@ -126,7 +137,10 @@ impl Table {
         match &self.state.root {
             None => Ok(()),
             Some(root) => root.verify(value).map_err(|e| {
-                Error::new(ErrorKind::Verify, format!("table '{}': {}", self.name, e.message()))
+                Error::new(
+                    ErrorKind::Verify,
+                    format!("table '{}': {}", self.name, e.message()),
+                )
             }),
         }
     }
@@ -138,7 +152,10 @@ impl Table {
         if !Arc::ptr_eq(&self.env, txn.env_inner()) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
-                format!("table '{}' belongs to another environment than the transaction", self.name),
+                format!(
+                    "table '{}' belongs to another environment than the transaction",
+                    self.name
+                ),
             ));
         }
         if self.state.dropped.load(Ordering::Acquire) {

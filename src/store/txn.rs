@@ -62,13 +62,24 @@ pub trait Txn: sealed::Sealed {
 /// Checks an encoded key against the table's codec, naming the table on failure.
 pub(crate) fn check_key(table: &Table, key: &[u8]) -> Result<()> {
     table.key_codec().validate(key).map_err(|e| {
-        Error::new(e.kind(), format!("table '{}' (key {}): {}", table.name(), table.key_codec(), e))
+        Error::new(
+            e.kind(),
+            format!(
+                "table '{}' (key {}): {}",
+                table.name(),
+                table.key_codec(),
+                e
+            ),
+        )
     })
 }
 
 /// An `MDB_val` pointing at `bytes` (LMDB does not write through it).
 pub(crate) fn val(bytes: &[u8]) -> ffi::MDB_val {
-    ffi::MDB_val { mv_size: bytes.len(), mv_data: bytes.as_ptr() as *mut libc::c_void }
+    ffi::MDB_val {
+        mv_size: bytes.len(),
+        mv_data: bytes.as_ptr() as *mut libc::c_void,
+    }
 }
 
 /// The bytes an `MDB_val` filled by LMDB points at.
@@ -119,7 +130,12 @@ impl RawTxn {
 
     fn begin_counted(env: &Arc<EnvInner>, write: bool) -> Result<RawTxn> {
         env.enter()?;
-        let mut txn = RawTxn { env: Arc::clone(env), txn: ptr::null_mut(), write, counted: true };
+        let mut txn = RawTxn {
+            env: Arc::clone(env),
+            txn: ptr::null_mut(),
+            write,
+            counted: true,
+        };
         let mut rc = txn.lmdb_begin();
         if rc == ffi::MDB_READERS_FULL && env.clear_stale_readers() > 0 {
             // Slots of dead processes were freed: there is room now.
@@ -141,7 +157,12 @@ impl RawTxn {
 
     /// Begins a transaction inside `EnvInner::exclusive` (so it must not count as live).
     pub(crate) fn begin_uncounted(env: &Arc<EnvInner>, write: bool) -> Result<RawTxn> {
-        let mut txn = RawTxn { env: Arc::clone(env), txn: ptr::null_mut(), write, counted: false };
+        let mut txn = RawTxn {
+            env: Arc::clone(env),
+            txn: ptr::null_mut(),
+            write,
+            counted: false,
+        };
         check(txn.lmdb_begin(), &txn.context("begin"))?;
         Ok(txn)
     }
@@ -204,7 +225,10 @@ unsafe impl Send for ReadTxn {}
 
 impl ReadTxn {
     pub(crate) fn begin(env: &Arc<EnvInner>) -> Result<ReadTxn> {
-        Ok(ReadTxn { raw: RawTxn::begin(env, false)?, reset: false })
+        Ok(ReadTxn {
+            raw: RawTxn::begin(env, false)?,
+            reset: false,
+        })
     }
 
     /// Releases the snapshot but keeps the handle (and its reader slot) for [`Self::renew`].
@@ -283,7 +307,10 @@ pub struct WriteTxn {
 
 impl WriteTxn {
     pub(crate) fn begin(env: &Arc<EnvInner>) -> Result<WriteTxn> {
-        Ok(WriteTxn { raw: RawTxn::begin(env, true)?, _not_send: PhantomData })
+        Ok(WriteTxn {
+            raw: RawTxn::begin(env, true)?,
+            _not_send: PhantomData,
+        })
     }
 
     /// Stores `value` under `key`. The key is checked against the table's codec and a
@@ -295,7 +322,11 @@ impl WriteTxn {
         table.verify_value(value)?;
         let mut k = val(key);
         let mut v = val(value);
-        let f = if flags.no_overwrite { ffi::MDB_NOOVERWRITE } else { 0 };
+        let f = if flags.no_overwrite {
+            ffi::MDB_NOOVERWRITE
+        } else {
+            0
+        };
         // SAFETY: live write txn and dbi; LMDB copies key and value.
         match unsafe { ffi::mdb_put(raw, table.state.dbi, &mut k, &mut v, f) } {
             0 => Ok(()),
@@ -330,7 +361,10 @@ impl WriteTxn {
         match rc {
             ffi::MDB_KEYEXIST => Error::new(
                 ErrorKind::KeyExists,
-                format!("{op} in table '{}': the key exists (no_overwrite)", table.name()),
+                format!(
+                    "{op} in table '{}': the key exists (no_overwrite)",
+                    table.name()
+                ),
             ),
             ffi::MDB_MAP_FULL => {
                 self.raw.env.grow_next.store(true, Ordering::Release);
@@ -369,12 +403,17 @@ impl Txn for WriteTxn {}
 
 impl std::fmt::Debug for ReadTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadTxn").field("txn", &self.raw.txn).field("reset", &self.reset).finish()
+        f.debug_struct("ReadTxn")
+            .field("txn", &self.raw.txn)
+            .field("reset", &self.reset)
+            .finish()
     }
 }
 
 impl std::fmt::Debug for WriteTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WriteTxn").field("txn", &self.raw.txn).finish()
+        f.debug_struct("WriteTxn")
+            .field("txn", &self.raw.txn)
+            .finish()
     }
 }
