@@ -39,7 +39,8 @@ impl Bfbs {
     /// Checks that `bytes` is a reflection schema whose type references all resolve, and keeps a
     /// copy. Everything later reads it unchecked, so this check is what makes that sound.
     pub fn parse(bytes: &[u8]) -> Result<Bfbs> {
-        if !reflection::schema_buffer_has_identifier(bytes) {
+        // (has_identifier asserts on buffers shorter than its 8 bytes.)
+        if bytes.len() < 8 || !reflection::schema_buffer_has_identifier(bytes) {
             return Err(invalid("the file identifier \"BFBS\" is missing"));
         }
         let schema = reflection::root_as_schema(bytes).map_err(|e| invalid(one_line(&e)))?;

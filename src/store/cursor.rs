@@ -68,6 +68,8 @@ impl<'t> Cursor<'t> {
     }
 
     /// The next entry (the first, on a fresh cursor).
+    // A positioned move that can fail, not an Iterator (Range is the iterator).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Entry<'t>>> {
         self.op(ffi::MDB_NEXT, None)
     }
@@ -210,6 +212,14 @@ impl std::fmt::Debug for Range<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Range")
             .field("table", &self.cursor.table.name())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Cursor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cursor")
+            .field("table", &self.table.name())
             .finish()
     }
 }

@@ -96,16 +96,20 @@ impl Error {
             ffi::MDB_KEYEXIST => (ErrorKind::KeyExists, "the key already exists"),
             ffi::MDB_VERSION_MISMATCH => (
                 ErrorKind::VersionMismatch,
-                "the environment is held open by a process that uses a different LMDB lock \
-                 format (LMDB 0.9.x: py-lmdb, zlmdb, the mdb_* tools); zerowamp's LMDB uses lock \
-                 format 2. Close that process first, or have every process that shares this \
-                 environment at the same time use zerowamp (C, C++, Python)",
+                "the environment is in a format this LMDB build does not use. Most likely \
+                 another process on LMDB 0.9.x (py-lmdb, zlmdb, the mdb_* tools) holds it open: \
+                 zerowamp's LMDB uses lock format 2, and two lock formats cannot share an \
+                 environment at the same time. Close that process, or have every process that \
+                 shares this environment use zerowamp (C, C++, Python). If no other process has \
+                 it open, the data file was written by another LMDB data version: rewrite it \
+                 with that version's mdb_dump and load it with zerowamp",
             ),
             ffi::MDB_INVALID => (
                 ErrorKind::InvalidFile,
-                "the file is not an LMDB environment in the LMDB 0.9 data format this build \
-                 reads; an LMDB 1.0-format file (zlmdb 26.x writes that by default) must be \
-                 rewritten in 0.9 format (zlmdb with lib_version=\"0.9\", or mdb_dump | mdb_load)",
+                "this is not an LMDB environment in the LMDB 0.9 data format this build reads \
+                 (an LMDB 1.0-format file, as zlmdb 26.x writes by default, is refused). \
+                 Rewrite it in the 0.9 format (zlmdb with lib_version=\"0.9\", or dump and \
+                 load it), or check the path",
             ),
             libc::ENOENT => (ErrorKind::PathNotFound, "no such file or directory"),
             rc if rc > 0 => (ErrorKind::Io(rc), ""),

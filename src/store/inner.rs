@@ -112,7 +112,22 @@ impl EnvInner {
                 ));
             }
             check(rc, &context)?;
+            // Free the reader slots of processes that died holding them (a killed reader
+            // would otherwise keep old pages from being reused, and its slot taken).
+            inner.clear_stale_readers();
             Ok(inner)
+        }
+    }
+
+    /// Frees reader slots whose processes are gone; returns how many.
+    pub(crate) fn clear_stale_readers(&self) -> i32 {
+        let mut dead = 0;
+        // SAFETY: open env; mdb_reader_check only touches the reader table under its mutex.
+        let rc = unsafe { ffi::mdb_reader_check(self.env, &mut dead) };
+        if rc == 0 {
+            dead
+        } else {
+            0
         }
     }
 

@@ -137,6 +137,10 @@ impl RawTxn {
             counted: true,
         };
         let mut rc = txn.lmdb_begin();
+        if rc == ffi::MDB_READERS_FULL && env.clear_stale_readers() > 0 {
+            // Slots of dead processes were freed: there is room now.
+            rc = txn.lmdb_begin();
+        }
         if rc == ffi::MDB_MAP_RESIZED {
             // Another process grew the map past ours: adopt its size, which needs this process
             // to have no live transaction, then try once more.
@@ -396,3 +400,20 @@ impl sealed::Sealed for WriteTxn {
 }
 
 impl Txn for WriteTxn {}
+
+impl std::fmt::Debug for ReadTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadTxn")
+            .field("txn", &self.raw.txn)
+            .field("reset", &self.reset)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn")
+            .field("txn", &self.raw.txn)
+            .finish()
+    }
+}
