@@ -11,6 +11,7 @@ use zerowamp::store::{
     Env, EnvOptions, KeyCodec, PutFlags, RangeOptions, TableOptions, Txn, ValueType,
 };
 
+#[rustfmt::skip]
 #[allow(clippy::all, unsafe_op_in_unsafe_fn, mismatched_lifetime_syntaxes)]
 #[path = "../schemas/generated/rust/record_generated.rs"]
 mod record_generated;

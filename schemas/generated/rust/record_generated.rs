@@ -2,340 +2,287 @@
 // @generated
 extern crate alloc;
 
+
 #[allow(unused_imports, dead_code)]
 pub mod zerowamp {
 
-    #[allow(unused_imports, dead_code)]
-    pub mod sample {
+#[allow(unused_imports, dead_code)]
+pub mod sample {
 
-        pub enum RecordOffset {}
-        #[derive(Copy, Clone, PartialEq)]
 
-        /// One sample record.
-        pub struct Record<'a> {
-            pub _tab: ::flatbuffers::Table<'a>,
-        }
+pub enum RecordOffset {}
+#[derive(Copy, Clone, PartialEq)]
 
-        impl<'a> ::flatbuffers::Follow<'a> for Record<'a> {
-            type Inner = Record<'a>;
-            #[inline]
-            unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
-                Self {
-                    _tab: unsafe { ::flatbuffers::Table::new(buf, loc) },
-                }
-            }
-        }
+/// One sample record.
+pub struct Record<'a> {
+  pub _tab: ::flatbuffers::Table<'a>,
+}
 
-        impl<'a> Record<'a> {
-            pub const VT_ID: ::flatbuffers::VOffsetT = 4;
-            pub const VT_TS: ::flatbuffers::VOffsetT = 6;
-            pub const VT_SCORE: ::flatbuffers::VOffsetT = 8;
-            pub const VT_ACTIVE: ::flatbuffers::VOffsetT = 10;
-            pub const VT_NAME: ::flatbuffers::VOffsetT = 12;
-            pub const VT_EMAIL: ::flatbuffers::VOffsetT = 14;
-            pub const VT_PAYLOAD: ::flatbuffers::VOffsetT = 16;
+impl<'a> ::flatbuffers::Follow<'a> for Record<'a> {
+  type Inner = Record<'a>;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    Self { _tab: unsafe { ::flatbuffers::Table::new(buf, loc) } }
+  }
+}
 
-            #[inline]
-            pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
-                Record { _tab: table }
-            }
-            #[allow(unused_mut)]
-            pub fn create<
-                'bldr: 'args,
-                'args: 'mut_bldr,
-                'mut_bldr,
-                A: ::flatbuffers::Allocator + 'bldr,
-            >(
-                _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
-                args: &'args RecordArgs<'args>,
-            ) -> ::flatbuffers::WIPOffset<Record<'bldr>> {
-                let mut builder = RecordBuilder::new(_fbb);
-                builder.add_score(args.score);
-                builder.add_ts(args.ts);
-                builder.add_id(args.id);
-                if let Some(x) = args.payload {
-                    builder.add_payload(x);
-                }
-                if let Some(x) = args.email {
-                    builder.add_email(x);
-                }
-                if let Some(x) = args.name {
-                    builder.add_name(x);
-                }
-                builder.add_active(args.active);
-                builder.finish()
-            }
+impl<'a> Record<'a> {
+  pub const VT_ID: ::flatbuffers::VOffsetT = 4;
+  pub const VT_TS: ::flatbuffers::VOffsetT = 6;
+  pub const VT_SCORE: ::flatbuffers::VOffsetT = 8;
+  pub const VT_ACTIVE: ::flatbuffers::VOffsetT = 10;
+  pub const VT_NAME: ::flatbuffers::VOffsetT = 12;
+  pub const VT_EMAIL: ::flatbuffers::VOffsetT = 14;
+  pub const VT_PAYLOAD: ::flatbuffers::VOffsetT = 16;
 
-            /// Unique id, also the table key (u64 big-endian).
-            #[inline]
-            pub fn id(&self) -> u64 {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe { self._tab.get::<u64>(Record::VT_ID, Some(0)).unwrap() }
-            }
-            /// Timestamp, nanoseconds since the Unix epoch.
-            #[inline]
-            pub fn ts(&self) -> u64 {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe { self._tab.get::<u64>(Record::VT_TS, Some(0)).unwrap() }
-            }
-            #[inline]
-            pub fn score(&self) -> f64 {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe { self._tab.get::<f64>(Record::VT_SCORE, Some(0.0)).unwrap() }
-            }
-            #[inline]
-            pub fn active(&self) -> bool {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe {
-                    self._tab
-                        .get::<bool>(Record::VT_ACTIVE, Some(false))
-                        .unwrap()
-                }
-            }
-            #[inline]
-            pub fn name(&self) -> Option<&'a str> {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe {
-                    self._tab
-                        .get::<::flatbuffers::ForwardsUOffset<&str>>(Record::VT_NAME, None)
-                }
-            }
-            #[inline]
-            pub fn email(&self) -> Option<&'a str> {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe {
-                    self._tab
-                        .get::<::flatbuffers::ForwardsUOffset<&str>>(Record::VT_EMAIL, None)
-                }
-            }
-            /// Opaque bytes (96 in the benchmarks).
-            #[inline]
-            pub fn payload(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
-                // Safety:
-                // Created from valid Table for this object
-                // which contains a valid value in this slot
-                unsafe {
-                    self._tab
-                        .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(
-                            Record::VT_PAYLOAD,
-                            None,
-                        )
-                }
-            }
-        }
+  #[inline]
+  pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
+    Record { _tab: table }
+  }
+  #[allow(unused_mut)]
+  pub fn create<'bldr: 'args, 'args: 'mut_bldr, 'mut_bldr, A: ::flatbuffers::Allocator + 'bldr>(
+    _fbb: &'mut_bldr mut ::flatbuffers::FlatBufferBuilder<'bldr, A>,
+    args: &'args RecordArgs<'args>
+  ) -> ::flatbuffers::WIPOffset<Record<'bldr>> {
+    let mut builder = RecordBuilder::new(_fbb);
+    builder.add_score(args.score);
+    builder.add_ts(args.ts);
+    builder.add_id(args.id);
+    if let Some(x) = args.payload { builder.add_payload(x); }
+    if let Some(x) = args.email { builder.add_email(x); }
+    if let Some(x) = args.name { builder.add_name(x); }
+    builder.add_active(args.active);
+    builder.finish()
+  }
 
-        impl ::flatbuffers::Verifiable for Record<'_> {
-            #[inline]
-            fn run_verifier(
-                v: &mut ::flatbuffers::Verifier,
-                pos: usize,
-            ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
-                v.visit_table(pos)?
-                    .visit_field::<u64>("id", Self::VT_ID, false)?
-                    .visit_field::<u64>("ts", Self::VT_TS, false)?
-                    .visit_field::<f64>("score", Self::VT_SCORE, false)?
-                    .visit_field::<bool>("active", Self::VT_ACTIVE, false)?
-                    .visit_field::<::flatbuffers::ForwardsUOffset<&str>>(
-                        "name",
-                        Self::VT_NAME,
-                        false,
-                    )?
-                    .visit_field::<::flatbuffers::ForwardsUOffset<&str>>(
-                        "email",
-                        Self::VT_EMAIL,
-                        false,
-                    )?
-                    .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>(
-                        "payload",
-                        Self::VT_PAYLOAD,
-                        false,
-                    )?
-                    .finish();
-                Ok(())
-            }
-        }
-        pub struct RecordArgs<'a> {
-            pub id: u64,
-            pub ts: u64,
-            pub score: f64,
-            pub active: bool,
-            pub name: Option<::flatbuffers::WIPOffset<&'a str>>,
-            pub email: Option<::flatbuffers::WIPOffset<&'a str>>,
-            pub payload: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
-        }
-        impl<'a> Default for RecordArgs<'a> {
-            #[inline]
-            fn default() -> Self {
-                RecordArgs {
-                    id: 0,
-                    ts: 0,
-                    score: 0.0,
-                    active: false,
-                    name: None,
-                    email: None,
-                    payload: None,
-                }
-            }
-        }
 
-        pub struct RecordBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
-            fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
-            start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
-        }
-        impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> RecordBuilder<'a, 'b, A> {
-            #[inline]
-            pub fn add_id(&mut self, id: u64) {
-                self.fbb_.push_slot::<u64>(Record::VT_ID, id, 0);
-            }
-            #[inline]
-            pub fn add_ts(&mut self, ts: u64) {
-                self.fbb_.push_slot::<u64>(Record::VT_TS, ts, 0);
-            }
-            #[inline]
-            pub fn add_score(&mut self, score: f64) {
-                self.fbb_.push_slot::<f64>(Record::VT_SCORE, score, 0.0);
-            }
-            #[inline]
-            pub fn add_active(&mut self, active: bool) {
-                self.fbb_
-                    .push_slot::<bool>(Record::VT_ACTIVE, active, false);
-            }
-            #[inline]
-            pub fn add_name(&mut self, name: ::flatbuffers::WIPOffset<&'b str>) {
-                self.fbb_
-                    .push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_NAME, name);
-            }
-            #[inline]
-            pub fn add_email(&mut self, email: ::flatbuffers::WIPOffset<&'b str>) {
-                self.fbb_
-                    .push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_EMAIL, email);
-            }
-            #[inline]
-            pub fn add_payload(
-                &mut self,
-                payload: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b, u8>>,
-            ) {
-                self.fbb_
-                    .push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_PAYLOAD, payload);
-            }
-            #[inline]
-            pub fn new(
-                _fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
-            ) -> RecordBuilder<'a, 'b, A> {
-                let start = _fbb.start_table();
-                RecordBuilder {
-                    fbb_: _fbb,
-                    start_: start,
-                }
-            }
-            #[inline]
-            pub fn finish(self) -> ::flatbuffers::WIPOffset<Record<'a>> {
-                let o = self.fbb_.end_table(self.start_);
-                ::flatbuffers::WIPOffset::new(o.value())
-            }
-        }
+  /// Unique id, also the table key (u64 big-endian).
+  #[inline]
+  pub fn id(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(Record::VT_ID, Some(0)).unwrap()}
+  }
+  /// Timestamp, nanoseconds since the Unix epoch.
+  #[inline]
+  pub fn ts(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(Record::VT_TS, Some(0)).unwrap()}
+  }
+  #[inline]
+  pub fn score(&self) -> f64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<f64>(Record::VT_SCORE, Some(0.0)).unwrap()}
+  }
+  #[inline]
+  pub fn active(&self) -> bool {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<bool>(Record::VT_ACTIVE, Some(false)).unwrap()}
+  }
+  #[inline]
+  pub fn name(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Record::VT_NAME, None)}
+  }
+  #[inline]
+  pub fn email(&self) -> Option<&'a str> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<&str>>(Record::VT_EMAIL, None)}
+  }
+  /// Opaque bytes (96 in the benchmarks).
+  #[inline]
+  pub fn payload(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(Record::VT_PAYLOAD, None)}
+  }
+}
 
-        impl ::core::fmt::Debug for Record<'_> {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let mut ds = f.debug_struct("Record");
-                ds.field("id", &self.id());
-                ds.field("ts", &self.ts());
-                ds.field("score", &self.score());
-                ds.field("active", &self.active());
-                ds.field("name", &self.name());
-                ds.field("email", &self.email());
-                ds.field("payload", &self.payload());
-                ds.finish()
-            }
-        }
-        #[inline]
-        /// Verifies that a buffer of bytes contains a `Record`
-        /// and returns it.
-        /// Note that verification is still experimental and may not
-        /// catch every error, or be maximally performant. For the
-        /// previous, unchecked, behavior use
-        /// `root_as_record_unchecked`.
-        pub fn root_as_record(buf: &[u8]) -> Result<Record<'_>, ::flatbuffers::InvalidFlatbuffer> {
-            ::flatbuffers::root::<Record>(buf)
-        }
-        #[inline]
-        /// Verifies that a buffer of bytes contains a size prefixed
-        /// `Record` and returns it.
-        /// Note that verification is still experimental and may not
-        /// catch every error, or be maximally performant. For the
-        /// previous, unchecked, behavior use
-        /// `size_prefixed_root_as_record_unchecked`.
-        pub fn size_prefixed_root_as_record(
-            buf: &[u8],
-        ) -> Result<Record<'_>, ::flatbuffers::InvalidFlatbuffer> {
-            ::flatbuffers::size_prefixed_root::<Record>(buf)
-        }
-        #[inline]
-        /// Verifies, with the given options, that a buffer of bytes
-        /// contains a `Record` and returns it.
-        /// Note that verification is still experimental and may not
-        /// catch every error, or be maximally performant. For the
-        /// previous, unchecked, behavior use
-        /// `root_as_record_unchecked`.
-        pub fn root_as_record_with_opts<'b, 'o>(
-            opts: &'o ::flatbuffers::VerifierOptions,
-            buf: &'b [u8],
-        ) -> Result<Record<'b>, ::flatbuffers::InvalidFlatbuffer> {
-            ::flatbuffers::root_with_opts::<Record<'b>>(opts, buf)
-        }
-        #[inline]
-        /// Verifies, with the given verifier options, that a buffer of
-        /// bytes contains a size prefixed `Record` and returns
-        /// it. Note that verification is still experimental and may not
-        /// catch every error, or be maximally performant. For the
-        /// previous, unchecked, behavior use
-        /// `root_as_record_unchecked`.
-        pub fn size_prefixed_root_as_record_with_opts<'b, 'o>(
-            opts: &'o ::flatbuffers::VerifierOptions,
-            buf: &'b [u8],
-        ) -> Result<Record<'b>, ::flatbuffers::InvalidFlatbuffer> {
-            ::flatbuffers::size_prefixed_root_with_opts::<Record<'b>>(opts, buf)
-        }
-        #[inline]
-        /// Assumes, without verification, that a buffer of bytes contains a Record and returns it.
-        /// # Safety
-        /// Callers must trust the given bytes do indeed contain a valid `Record`.
-        pub unsafe fn root_as_record_unchecked(buf: &[u8]) -> Record<'_> {
-            unsafe { ::flatbuffers::root_unchecked::<Record>(buf) }
-        }
-        #[inline]
-        /// Assumes, without verification, that a buffer of bytes contains a size prefixed Record and returns it.
-        /// # Safety
-        /// Callers must trust the given bytes do indeed contain a valid size prefixed `Record`.
-        pub unsafe fn size_prefixed_root_as_record_unchecked(buf: &[u8]) -> Record<'_> {
-            unsafe { ::flatbuffers::size_prefixed_root_unchecked::<Record>(buf) }
-        }
-        #[inline]
-        pub fn finish_record_buffer<'a, 'b, A: ::flatbuffers::Allocator + 'a>(
-            fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
-            root: ::flatbuffers::WIPOffset<Record<'a>>,
-        ) {
-            fbb.finish(root, None);
-        }
+impl ::flatbuffers::Verifiable for Record<'_> {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.visit_table(pos)?
+     .visit_field::<u64>("id", Self::VT_ID, false)?
+     .visit_field::<u64>("ts", Self::VT_TS, false)?
+     .visit_field::<f64>("score", Self::VT_SCORE, false)?
+     .visit_field::<bool>("active", Self::VT_ACTIVE, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("name", Self::VT_NAME, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("email", Self::VT_EMAIL, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u8>>>("payload", Self::VT_PAYLOAD, false)?
+     .finish();
+    Ok(())
+  }
+}
+pub struct RecordArgs<'a> {
+    pub id: u64,
+    pub ts: u64,
+    pub score: f64,
+    pub active: bool,
+    pub name: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub email: Option<::flatbuffers::WIPOffset<&'a str>>,
+    pub payload: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u8>>>,
+}
+impl<'a> Default for RecordArgs<'a> {
+  #[inline]
+  fn default() -> Self {
+    RecordArgs {
+      id: 0,
+      ts: 0,
+      score: 0.0,
+      active: false,
+      name: None,
+      email: None,
+      payload: None,
+    }
+  }
+}
 
-        #[inline]
-        pub fn finish_size_prefixed_record_buffer<'a, 'b, A: ::flatbuffers::Allocator + 'a>(
-            fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
-            root: ::flatbuffers::WIPOffset<Record<'a>>,
-        ) {
-            fbb.finish_size_prefixed(root, None);
-        }
-    } // pub mod sample
-} // pub mod zerowamp
+pub struct RecordBuilder<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> {
+  fbb_: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+  start_: ::flatbuffers::WIPOffset<::flatbuffers::TableUnfinishedWIPOffset>,
+}
+impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> RecordBuilder<'a, 'b, A> {
+  #[inline]
+  pub fn add_id(&mut self, id: u64) {
+    self.fbb_.push_slot::<u64>(Record::VT_ID, id, 0);
+  }
+  #[inline]
+  pub fn add_ts(&mut self, ts: u64) {
+    self.fbb_.push_slot::<u64>(Record::VT_TS, ts, 0);
+  }
+  #[inline]
+  pub fn add_score(&mut self, score: f64) {
+    self.fbb_.push_slot::<f64>(Record::VT_SCORE, score, 0.0);
+  }
+  #[inline]
+  pub fn add_active(&mut self, active: bool) {
+    self.fbb_.push_slot::<bool>(Record::VT_ACTIVE, active, false);
+  }
+  #[inline]
+  pub fn add_name(&mut self, name: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_NAME, name);
+  }
+  #[inline]
+  pub fn add_email(&mut self, email: ::flatbuffers::WIPOffset<&'b  str>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_EMAIL, email);
+  }
+  #[inline]
+  pub fn add_payload(&mut self, payload: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u8>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(Record::VT_PAYLOAD, payload);
+  }
+  #[inline]
+  pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> RecordBuilder<'a, 'b, A> {
+    let start = _fbb.start_table();
+    RecordBuilder {
+      fbb_: _fbb,
+      start_: start,
+    }
+  }
+  #[inline]
+  pub fn finish(self) -> ::flatbuffers::WIPOffset<Record<'a>> {
+    let o = self.fbb_.end_table(self.start_);
+    ::flatbuffers::WIPOffset::new(o.value())
+  }
+}
+
+impl ::core::fmt::Debug for Record<'_> {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    let mut ds = f.debug_struct("Record");
+      ds.field("id", &self.id());
+      ds.field("ts", &self.ts());
+      ds.field("score", &self.score());
+      ds.field("active", &self.active());
+      ds.field("name", &self.name());
+      ds.field("email", &self.email());
+      ds.field("payload", &self.payload());
+      ds.finish()
+  }
+}
+#[inline]
+/// Verifies that a buffer of bytes contains a `Record`
+/// and returns it.
+/// Note that verification is still experimental and may not
+/// catch every error, or be maximally performant. For the
+/// previous, unchecked, behavior use
+/// `root_as_record_unchecked`.
+pub fn root_as_record(buf: &[u8]) -> Result<Record<'_>, ::flatbuffers::InvalidFlatbuffer> {
+  ::flatbuffers::root::<Record>(buf)
+}
+#[inline]
+/// Verifies that a buffer of bytes contains a size prefixed
+/// `Record` and returns it.
+/// Note that verification is still experimental and may not
+/// catch every error, or be maximally performant. For the
+/// previous, unchecked, behavior use
+/// `size_prefixed_root_as_record_unchecked`.
+pub fn size_prefixed_root_as_record(buf: &[u8]) -> Result<Record<'_>, ::flatbuffers::InvalidFlatbuffer> {
+  ::flatbuffers::size_prefixed_root::<Record>(buf)
+}
+#[inline]
+/// Verifies, with the given options, that a buffer of bytes
+/// contains a `Record` and returns it.
+/// Note that verification is still experimental and may not
+/// catch every error, or be maximally performant. For the
+/// previous, unchecked, behavior use
+/// `root_as_record_unchecked`.
+pub fn root_as_record_with_opts<'b, 'o>(
+  opts: &'o ::flatbuffers::VerifierOptions,
+  buf: &'b [u8],
+) -> Result<Record<'b>, ::flatbuffers::InvalidFlatbuffer> {
+  ::flatbuffers::root_with_opts::<Record<'b>>(opts, buf)
+}
+#[inline]
+/// Verifies, with the given verifier options, that a buffer of
+/// bytes contains a size prefixed `Record` and returns
+/// it. Note that verification is still experimental and may not
+/// catch every error, or be maximally performant. For the
+/// previous, unchecked, behavior use
+/// `root_as_record_unchecked`.
+pub fn size_prefixed_root_as_record_with_opts<'b, 'o>(
+  opts: &'o ::flatbuffers::VerifierOptions,
+  buf: &'b [u8],
+) -> Result<Record<'b>, ::flatbuffers::InvalidFlatbuffer> {
+  ::flatbuffers::size_prefixed_root_with_opts::<Record<'b>>(opts, buf)
+}
+#[inline]
+/// Assumes, without verification, that a buffer of bytes contains a Record and returns it.
+/// # Safety
+/// Callers must trust the given bytes do indeed contain a valid `Record`.
+pub unsafe fn root_as_record_unchecked(buf: &[u8]) -> Record<'_> {
+  unsafe { ::flatbuffers::root_unchecked::<Record>(buf) }
+}
+#[inline]
+/// Assumes, without verification, that a buffer of bytes contains a size prefixed Record and returns it.
+/// # Safety
+/// Callers must trust the given bytes do indeed contain a valid size prefixed `Record`.
+pub unsafe fn size_prefixed_root_as_record_unchecked(buf: &[u8]) -> Record<'_> {
+  unsafe { ::flatbuffers::size_prefixed_root_unchecked::<Record>(buf) }
+}
+#[inline]
+pub fn finish_record_buffer<'a, 'b, A: ::flatbuffers::Allocator + 'a>(
+    fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>,
+    root: ::flatbuffers::WIPOffset<Record<'a>>) {
+  fbb.finish(root, None);
+}
+
+#[inline]
+pub fn finish_size_prefixed_record_buffer<'a, 'b, A: ::flatbuffers::Allocator + 'a>(fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>, root: ::flatbuffers::WIPOffset<Record<'a>>) {
+  fbb.finish_size_prefixed(root, None);
+}
+}  // pub mod sample
+}  // pub mod zerowamp
+
