@@ -112,6 +112,11 @@ impl Error {
                  load it), or check the path",
             ),
             libc::ENOENT => (ErrorKind::PathNotFound, ""),
+            ffi::MDB_BAD_TXN => (
+                ErrorKind::Lmdb(rc),
+                "an earlier error (such as a full map) left this transaction unusable: abort it \
+                 and redo it",
+            ),
             rc if rc > 0 => (ErrorKind::Io(rc), ""),
             rc => (ErrorKind::Lmdb(rc), ""),
         };
