@@ -11,6 +11,16 @@ use common::*;
 use zerowamp::store::{Env, EnvOptions, ErrorKind, KeyCodec, PutFlags, Txn};
 
 #[test]
+fn handles_cross_threads_as_documented() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Env>();
+    send_sync::<zerowamp::store::Table>();
+    send_sync::<zerowamp::store::Error>();
+    send::<zerowamp::store::ReadTxn>();
+}
+
+#[test]
 fn options_stat_info_sync() {
     let opts = EnvOptions {
         map_size: 4 << 20,
@@ -507,4 +517,69 @@ fn tables_opened_after_a_txn_began_are_a_clear_error() {
     r.reset();
     r.renew().unwrap();
     assert_eq!(r.get(&late, &key(1)).unwrap(), None);
+}
+
+#[test]
+fn readers_writers_resizes_and_table_opens_run_together() {
+    let (_dir, env) = temp_env(&EnvOptions {
+        map_size: 32 << 20,
+        no_sync: true,
+        ..EnvOptions::default()
+    });
+    let t = record_table(&env, "records");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for reader in 0..3 {
+        let (env, t, stop) = (env.clone(), t.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut r = env.begin_read().unwrap();
+            let mut seen = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Records only ever get added, so a later snapshot never has fewer.
+                let n = t.count(&r).unwrap();
+                assert!(n >= seen, "reader {reader}: {n} < {seen}");
+                seen = n;
+                if let Some(v) = r.get(&t, &key(n.saturating_sub(1))).unwrap() {
+                    check_record(v, n - 1);
+                }
+                r.reset();
+                assert_eq!(env.table_names().unwrap(), ["records"]);
+                std::thread::yield_now();
+                r.renew().unwrap();
+            }
+        }));
+    }
+    let (env2, stop2) = (env.clone(), stop.clone());
+    let resizer = std::thread::spawn(move || {
+        let mut grown = 0;
+        let mut size = 32 << 20;
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            // Between 32 and 64 MiB: always room for the 2000 records (~1 MiB).
+            size = if size == 32 << 20 { 64 << 20 } else { 32 << 20 };
+            match env2.set_map_size(size) {
+                Ok(()) => grown += 1,
+                Err(e) => assert_eq!(e.kind(), ErrorKind::Busy, "{e}"),
+            }
+            std::thread::yield_now();
+        }
+        grown
+    });
+    for id in 0..2000 {
+        let mut w = env.begin_write().unwrap();
+        w.put(&t, &key(id), &record(id), PutFlags::default())
+            .unwrap();
+        w.commit().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for th in threads {
+        th.join().unwrap();
+    }
+    // Whether a resize found a moment with no live transaction is up to the scheduler; each
+    // attempt either succeeded or said Busy, and nothing was lost either way.
+    println!("{} resizes succeeded", resizer.join().unwrap());
+    let r = env.begin_read().unwrap();
+    assert_eq!(t.count(&r).unwrap(), 2000);
+    for id in 0..2000 {
+        check_record(r.get(&t, &key(id)).unwrap().unwrap(), id);
+    }
 }

@@ -325,11 +325,9 @@ fn composite_prefix_bounds_a_range() {
         }
     }
     w.commit().unwrap();
-    // The first element alone, encoded as a one-element composite, is a prefix of its keys.
+    // The encoding of the first element alone is a prefix of all its keys.
     let mut from = Vec::new();
-    KeyCodec::Composite(vec![KeyCodec::Str])
-        .encode(&Key::Composite(vec![Key::str("bob")]), &mut from)
-        .unwrap();
+    codec.encode_prefix(&[Key::str("bob")], &mut from).unwrap();
     let mut to = from.clone();
     *to.last_mut().unwrap() += 1;
     let r = env.begin_read().unwrap();

@@ -172,3 +172,45 @@ fn reroot(schema: &Bfbs, index: usize) -> Result<Vec<u8>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &[u8] = include_bytes!("../../tests/fixtures/schemas/v1.bfbs");
+
+    fn empty_table() -> Vec<u8> {
+        let mut fbb = flatbuffers::FlatBufferBuilder::new();
+        let start = fbb.start_table();
+        let root = fbb.end_table(start);
+        fbb.finish_minimal(root);
+        fbb.finished_data().to_vec()
+    }
+
+    #[test]
+    fn every_table_of_a_schema_can_be_the_root() {
+        let schema = Bfbs::parse(V1).unwrap();
+        let names: Vec<String> = schema.table_names().map(str::to_owned).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        for name in &names {
+            let root = RootType::new(&schema, name).unwrap();
+            let rerooted = reflection::root_as_schema(&root.rerooted).unwrap();
+            assert_eq!(rerooted.root_table().unwrap().name(), name);
+            assert_eq!(rerooted.objects().len(), schema.schema().objects().len());
+            root.verify(&empty_table()).unwrap();
+            assert_eq!(
+                root.verify(&[0xFF; 12]).unwrap_err().kind(),
+                ErrorKind::Verify
+            );
+        }
+    }
+
+    #[test]
+    fn structs_and_unknown_names_are_not_root_types() {
+        let schema = Bfbs::parse(V1).unwrap();
+        for name in ["zerowamp.test.Point", "zerowamp.test.Color", "Item", ""] {
+            let e = RootType::new(&schema, name).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UnknownRootType, "{name}");
+        }
+    }
+}

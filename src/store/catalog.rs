@@ -3,7 +3,9 @@
 //!
 //! Opening first tries a read transaction (the common case: the table exists and nothing
 //! changed), and takes a write transaction only to create the table or to store an evolved
-//! schema. The LMDB writer lock is always taken before the catalog mutex, never the other way.
+//! schema. Lock order: a write transaction (LMDB's writer lock) before the catalog mutex; the
+//! catalog mutex before the exclusive section of `drop_table` (which fails at once rather than
+//! wait, when a transaction of this process is live).
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -293,9 +295,11 @@ pub(crate) fn drop_table(env: &Arc<EnvInner>, name: &str) -> Result<()> {
     if env.opts.read_only {
         return Err(read_only(env, &format!("drop table '{name}'")));
     }
+    // The catalog before the exclusive section: a thread in open_table holds the catalog while
+    // it waits for a transaction to begin, which waits for the exclusive section to end.
+    let mut cat = lock(&env.catalog);
     env.exclusive("dropping a table", || {
         let txn = RawTxn::begin_uncounted(env, true)?;
-        let mut cat = lock(&env.catalog);
         let dbi = open_dbi(&txn, name, false)?.ok_or_else(|| unknown_table(name))?;
         // SAFETY: live write txn; no other txn of this process is live (exclusive), so none
         // uses the handle that del=1 closes.

@@ -128,8 +128,7 @@ impl Env {
 
     /// Statistics of the main database.
     pub fn stat(&self) -> Result<EnvStat> {
-        self.inner.check_open()?;
-        let s = self.inner.raw_stat()?;
+        let s = self.inner.pinned(|| self.inner.raw_stat())?;
         Ok(EnvStat {
             page_size: s.ms_psize,
             depth: s.ms_depth,
@@ -142,8 +141,7 @@ impl Env {
 
     /// Map and reader information.
     pub fn info(&self) -> Result<EnvInfo> {
-        self.inner.check_open()?;
-        let i = self.inner.raw_info()?;
+        let i = self.inner.pinned(|| self.inner.raw_info())?;
         let (used, _) = self.inner.map_usage()?;
         Ok(EnvInfo {
             map_size: i.me_mapsize as u64,
@@ -158,8 +156,10 @@ impl Env {
     /// Flushes to disk; with `force`, even when opened `no_sync`.
     pub fn sync(&self, force: bool) -> Result<()> {
         self.inner.check_open()?;
-        // SAFETY: open env.
-        let rc = unsafe { ffi::mdb_env_sync(self.inner.raw(), i32::from(force)) };
+        // SAFETY: open env; pinned, as a sync may touch the map.
+        let rc = self
+            .inner
+            .pinned(|| Ok(unsafe { ffi::mdb_env_sync(self.inner.raw(), i32::from(force)) }))?;
         check(rc, &format!("sync {}", self.inner.path.display()))
     }
 
@@ -176,8 +176,11 @@ impl Env {
             )
         })?;
         let flags = if compact { ffi::MDB_CP_COMPACT } else { 0 };
-        // SAFETY: open env; LMDB runs its own read txn for the copy.
-        let rc = unsafe { ffi::mdb_env_copy2(self.inner.raw(), c_path.as_ptr(), flags) };
+        // SAFETY: open env; LMDB runs its own read txn for the copy, which a resize must not
+        // unmap, hence pinned.
+        let rc = self.inner.pinned(|| {
+            Ok(unsafe { ffi::mdb_env_copy2(self.inner.raw(), c_path.as_ptr(), flags) })
+        })?;
         check(rc, &context)
     }
 

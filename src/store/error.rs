@@ -111,7 +111,12 @@ impl Error {
                  Rewrite it in the 0.9 format (zlmdb with lib_version=\"0.9\", or dump and \
                  load it), or check the path",
             ),
-            libc::ENOENT => (ErrorKind::PathNotFound, "no such file or directory"),
+            libc::ENOENT => (ErrorKind::PathNotFound, ""),
+            ffi::MDB_BAD_TXN => (
+                ErrorKind::Lmdb(rc),
+                "an earlier error (such as a full map) left this transaction unusable: abort it \
+                 and redo it",
+            ),
             rc if rc > 0 => (ErrorKind::Io(rc), ""),
             rc => (ErrorKind::Lmdb(rc), ""),
         };

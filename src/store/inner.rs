@@ -225,16 +225,26 @@ impl EnvInner {
         )
     }
 
+    /// Runs `f` counted as a live transaction: for LMDB calls that read the map outside a
+    /// transaction (env info and stat, copies), which a concurrent resize must not unmap.
+    pub(crate) fn pinned<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.enter()?;
+        let out = f();
+        self.leave();
+        out
+    }
+
     /// Used and total map bytes.
     pub(crate) fn map_usage(&self) -> Result<(usize, usize)> {
-        let info = self.raw_info()?;
-        let page = self.page_size()?;
+        let (info, stat) = self.pinned(|| Ok((self.raw_info()?, self.raw_stat()?)))?;
+        let page = stat.ms_psize as usize;
         Ok((
             info.me_last_pgno.saturating_add(1).saturating_mul(page),
             info.me_mapsize,
         ))
     }
 
+    /// `mdb_env_info`; it reads the map, so callers hold [`Self::pinned`].
     pub(crate) fn raw_info(&self) -> Result<ffi::MDB_envinfo> {
         let mut info = std::mem::MaybeUninit::<ffi::MDB_envinfo>::uninit();
         // SAFETY: env is open; mdb_env_info fills the struct.
@@ -247,6 +257,7 @@ impl EnvInner {
         }
     }
 
+    /// `mdb_env_stat`; it reads the map, so callers hold [`Self::pinned`].
     pub(crate) fn raw_stat(&self) -> Result<ffi::MDB_stat> {
         let mut stat = std::mem::MaybeUninit::<ffi::MDB_stat>::uninit();
         // SAFETY: env is open; mdb_env_stat fills the struct.
@@ -257,10 +268,6 @@ impl EnvInner {
             )?;
             Ok(stat.assume_init())
         }
-    }
-
-    pub(crate) fn page_size(&self) -> Result<usize> {
-        Ok(self.raw_stat()?.ms_psize as usize)
     }
 }
 

@@ -173,6 +173,32 @@ impl KeyCodec {
         Ok(())
     }
 
+    /// Encodes the first `prefix.len()` elements of a composite key into `out` (cleared first):
+    /// every key that starts with those elements starts with these bytes, so they bound a range
+    /// scan over all of them. [`ErrorKind::InvalidKey`] for a non-composite codec, or more
+    /// elements than it has.
+    pub fn encode_prefix(&self, prefix: &[Key], out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        let KeyCodec::Composite(codecs) = self else {
+            return Err(invalid(format!(
+                "a key prefix needs a composite codec, not {self}"
+            )));
+        };
+        if prefix.len() > codecs.len() {
+            return Err(invalid(format!(
+                "a prefix of {} elements is longer than the composite key {self}",
+                prefix.len()
+            )));
+        }
+        for (c, k) in codecs.iter().zip(prefix) {
+            c.encode_element(k, out)?;
+        }
+        if out.len() > MAX_KEY_LEN {
+            return check_len(out.len());
+        }
+        Ok(())
+    }
+
     /// Checks that `encoded` is a well-formed key of this codec, without allocating.
     pub fn validate(&self, encoded: &[u8]) -> Result<()> {
         check_len(encoded.len())?;
@@ -434,6 +460,29 @@ mod tests {
                 assert_eq!(ea.cmp(&eb), a.cmp(b), "{a:?} vs {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn prefixes_are_prefixes_of_full_keys() {
+        let c = KeyCodec::Composite(vec![KeyCodec::Str, KeyCodec::U64, KeyCodec::Bytes]);
+        let full = enc(
+            &c,
+            &Key::Composite(vec![Key::str("a\0b"), Key::U64(9), Key::bytes(b"x")]),
+        );
+        let mut p = Vec::new();
+        for n in 0..=3 {
+            let parts = [Key::str("a\0b"), Key::U64(9), Key::bytes(b"x")];
+            c.encode_prefix(&parts[..n], &mut p).unwrap();
+            assert!(full.starts_with(&p), "{n}");
+        }
+        assert_eq!(p, full);
+        // "a" is a prefix of "ab" as a string, but not as a first element.
+        c.encode_prefix(&[Key::str("a")], &mut p).unwrap();
+        assert!(!full.starts_with(&p));
+        assert!(KeyCodec::U64.encode_prefix(&[], &mut p).is_err());
+        let too_many = [Key::str("a"), Key::U64(1), Key::bytes(b""), Key::U64(2)];
+        assert!(c.encode_prefix(&too_many, &mut p).is_err());
+        assert!(c.encode_prefix(&[Key::U64(1)], &mut p).is_err());
     }
 
     #[test]

@@ -27,10 +27,6 @@
 //! LMDB 0.9 tools open fine one process after the other; for concurrent sharing, use zerowamp
 //! from every process (C, C++, Python share one LMDB build).
 //!
-//! # A full map
-//! See [`grow`](self#growing-the-map) below: abort, [`Env::set_map_size`], redo — or let
-//! `auto_grow` do it.
-//!
 //! # Growing the map
 #![doc = include_str!("grow.md")]
 //!
