@@ -47,7 +47,10 @@
 #define ZW_ENV_NO_SUBDIR (1 << 2)
 
 /**
- * Grow the map by itself when it fills up (see `zw_env_set_map_size` for how growing works).
+ * Grow the map by itself: when a write transaction begins while no other transaction of this
+ * process is live, and the map is 3/4 used or the last write found it full, the map doubles. A
+ * process that keeps read transactions open can still get `ZW_ERR_MAP_FULL`; see
+ * `zw_env_set_map_size` for growing by hand.
  */
 #define ZW_ENV_AUTO_GROW (1 << 3)
 
@@ -421,7 +424,7 @@ zw_result zw_cursor_next(zw_cursor *cursor, zw_slice *key, zw_slice *value);
 void zw_cursor_free(zw_cursor *cursor);
 
 /**
- * Fills `*opts` with the defaults: a 1 GiB map, 64 tables, 126 readers, no flags.
+ * Fills `*opts` with the defaults: a 1 GiB map, 64 tables, 126 readers, `ZW_ENV_AUTO_GROW`.
  */
 zw_result zw_env_options_init(zw_env_options *opts);
 

@@ -21,7 +21,10 @@ pub const ZW_ENV_READ_ONLY: u32 = 1;
 pub const ZW_ENV_NO_SYNC: u32 = 1 << 1;
 /// The path names the data file itself (and `PATH-lock` beside it), not a directory.
 pub const ZW_ENV_NO_SUBDIR: u32 = 1 << 2;
-/// Grow the map by itself when it fills up (see `zw_env_set_map_size` for how growing works).
+/// Grow the map by itself: when a write transaction begins while no other transaction of this
+/// process is live, and the map is 3/4 used or the last write found it full, the map doubles. A
+/// process that keeps read transactions open can still get `ZW_ERR_MAP_FULL`; see
+/// `zw_env_set_map_size` for growing by hand.
 pub const ZW_ENV_AUTO_GROW: u32 = 1 << 3;
 
 /// Options for `zw_env_open`. Fill it with `zw_env_options_init` first, then change fields, so
@@ -90,7 +93,7 @@ fn env_arg<'a>(function: &str, env: *const zw_env) -> Result<&'a Env, zw_result>
     Ok(&arg_ref(function, "env", env)?.env)
 }
 
-/// Fills `*opts` with the defaults: a 1 GiB map, 64 tables, 126 readers, no flags.
+/// Fills `*opts` with the defaults: a 1 GiB map, 64 tables, 126 readers, `ZW_ENV_AUTO_GROW`.
 #[no_mangle]
 pub extern "C" fn zw_env_options_init(opts: *mut zw_env_options) -> zw_result {
     boundary_result(|| {
@@ -99,7 +102,7 @@ pub extern "C" fn zw_env_options_init(opts: *mut zw_env_options) -> zw_result {
             map_size: defaults.map_size,
             max_tables: defaults.max_tables,
             max_readers: defaults.max_readers,
-            flags: 0,
+            flags: if defaults.auto_grow { ZW_ENV_AUTO_GROW } else { 0 },
         });
         Ok(())
     })

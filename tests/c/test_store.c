@@ -100,7 +100,7 @@ static zw_env *open_env(const char *dir, size_t map_size, uint32_t flags) {
     mkdir(dir, 0700);
     zw_env_options opts;
     CHECK_OK(zw_env_options_init(&opts));
-    CHECK(opts.map_size > 0 && opts.max_tables > 0 && opts.max_readers > 0 && opts.flags == 0);
+    CHECK(opts.map_size > 0 && opts.max_tables > 0 && opts.max_readers > 0 && opts.flags == ZW_ENV_AUTO_GROW);
     if (map_size) opts.map_size = map_size;
     opts.flags = flags;
     zw_env *env = NULL;
