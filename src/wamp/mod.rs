@@ -3,10 +3,13 @@
 //!
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
+//! - [`uri`]: URI rules and pattern matching; [`auth`]: the authentication methods.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
+pub mod auth;
 pub mod error;
 pub mod message;
+pub mod uri;
 pub mod value;
 
 pub use error::{Error, Result};
