@@ -4,11 +4,13 @@
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
 //! - [`uri`]: URI rules and pattern matching; [`auth`]: the authentication methods.
+//! - [`session`]: the client session state machine, fed messages and time.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
 pub mod auth;
 pub mod error;
 pub mod message;
+pub mod session;
 pub mod uri;
 pub mod value;
 
