@@ -3,7 +3,9 @@
 use super::details::{check_id, owned, Details};
 use super::error::{SessionError, Violation};
 use super::events::{Initiator, Joined, LeaveKind, Left, SessionEvent};
-use super::{auth, Failure, RouterRoles, Session, State, GOODBYE_AND_OUT, TRANSPORT_LOST};
+use super::{
+    auth, Failure, RouterRoles, Session, State, GOODBYE_AND_OUT, MAX_CHALLENGES, TRANSPORT_LOST,
+};
 use crate::wamp::message::{Abort, Goodbye, Message, Welcome};
 use crate::wamp::uri::MatchPolicy;
 use crate::wamp::value::{Dict, Value};
@@ -86,6 +88,12 @@ impl Session {
                 Ok(())
             }
             Message::Challenge(m) => {
+                if self.challenges >= MAX_CHALLENGES {
+                    return Err(Failure::Violation(Violation::new(format!(
+                        "received more than {MAX_CHALLENGES} CHALLENGE messages"
+                    ))));
+                }
+                self.challenges += 1;
                 let reply = auth::respond(&self.config, &m, self.channel_id.as_deref())
                     .map_err(Failure::CannotAuthenticate)?;
                 self.transmit.push_back(Message::Authenticate(reply));
@@ -211,5 +219,6 @@ impl Session {
         self.registrations.clear();
         self.invocations.clear();
         self.goodbye = None;
+        self.challenges = 0;
     }
 }

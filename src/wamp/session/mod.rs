@@ -140,6 +140,10 @@ pub const TIMEOUT: &str = "wamp.error.timeout";
 pub const UNAVAILABLE: &str = "wamp.error.unavailable";
 /// The reason of a GOODBYE answering the router's GOODBYE.
 pub const GOODBYE_AND_OUT: &str = "wamp.close.goodbye_and_out";
+/// The most CHALLENGE rounds answered while opening (the spec mentions two for two-factor
+/// authentication); more is a protocol violation, so a router cannot make the session compute
+/// signatures without end.
+pub const MAX_CHALLENGES: usize = 4;
 /// The reason reported when the transport goes away.
 pub const TRANSPORT_LOST: &str = "wamp.close.transport_lost";
 
@@ -160,6 +164,8 @@ pub struct Session {
     events: VecDeque<SessionEvent>,
     /// Our GOODBYE's reason and message, while closing.
     goodbye: Option<(String, Option<String>)>,
+    /// CHALLENGEs answered while opening (bounded by [`MAX_CHALLENGES`]).
+    challenges: usize,
 }
 
 impl Session {
@@ -179,6 +185,7 @@ impl Session {
             transmit: VecDeque::new(),
             events: VecDeque::new(),
             goodbye: None,
+            challenges: 0,
         }
     }
 
