@@ -81,6 +81,17 @@
 //!   `Details.message` says what was wrong, reports [`SessionEvent::Left`], returns
 //!   [`SessionError::ProtocolViolation`] and is closed. Late answers the spec allows (after a
 //!   cancel, a timeout, an interrupt) are dropped instead.
+//! - **Invocation ids** are checked to be in range and not to repeat an open invocation (a
+//!   repeat is a progressive continuation only if the invocation announced more chunks); they
+//!   are not required to be consecutive, since crossbar draws them from one counter per realm.
+//!   The last 1024 finished invocations are remembered, so that a late INTERRUPT, a chunk of a
+//!   progressive call we already answered, or an answer after INTERRUPT `killnowait` is
+//!   dropped rather than treated as an error.
+//! - **Authentication.** The session answers CHALLENGE with the configured [`Credential`]s
+//!   (at most [`MAX_CHALLENGES`] rounds). When it cannot answer (a method it did not offer, a
+//!   malformed extra, a channel binding it cannot honour) it aborts with
+//!   `wamp.error.cannot_authenticate`; whether the answer is right is the router's call, whose
+//!   ABORT reason (`wamp.error.authentication_denied`, ...) is reported in [`Left`].
 //! - **Closing.** While closing (GOODBYE sent), messages other than GOODBYE and ABORT are
 //!   ignored, as the spec's state chart says. When the session ends, [`Left::unanswered`] lists
 //!   the requests that will never be answered.

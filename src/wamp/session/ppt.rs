@@ -33,6 +33,16 @@ pub(super) const KEYS: [&str; 7] = [
 ];
 
 /// The description of a passthru payload (spec: Payload Passthru Mode).
+///
+/// Sending: pass [`Payload::Transparent`] with a `Passthru` in the request's options; the
+/// session writes `ppt_scheme`, `ppt_serializer`, `ppt_cipher`, `ppt_keyid` and the payload as
+/// `Arguments = [binary]`, sharing the bytes (no copy). The router must announce
+/// `payload_passthru_mode` (or autobahn's `payload_transparency`) for the role.
+///
+/// Receiving: the `ppt_*` names and autobahn's `enc_algo`/`enc_serializer`/`enc_key` (read as
+/// scheme, serializer, key id) are both accepted, and both payload forms (`[binary]`, or a binary
+/// in place of the list); the event carries this description and the payload as
+/// [`Payload::Transparent`], a slice of the received frame.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Passthru {
     /// `ppt_scheme`: what the payload is (`"mqtt"`, `"wamp"` for end-to-end encryption, or an
