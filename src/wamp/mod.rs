@@ -6,12 +6,14 @@
 //! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack and CBOR codecs, and
 //!   the WebSocket [`Subprotocol`]s with their batch framing.
 //! - [`uri`]: URI rules and pattern matching; [`auth`]: the authentication methods.
+//! - [`session`]: the client session state machine, fed messages and time.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
 pub mod auth;
 pub mod codec;
 pub mod error;
 pub mod message;
+pub mod session;
 pub mod uri;
 pub mod value;
 
