@@ -9,6 +9,7 @@
 //! - [`store`] and [`schema`]: LMDB environments, transactions, tables; FlatBuffers schemas and
 //!   verification.
 pub mod ffi;
+pub mod runtime;
 pub mod schema;
 pub mod store;
 pub mod transport;
