@@ -24,7 +24,16 @@ fn delays_double_up_to_the_cap_then_stop() {
     let base: Vec<Option<Duration>> = (0..=7).map(|a| p.base_delay(a)).collect();
     assert_eq!(
         base,
-        [None, Some(ms(100)), Some(ms(200)), Some(ms(400)), Some(ms(800)), Some(ms(1000)), Some(ms(1000)), None]
+        [
+            None,
+            Some(ms(100)),
+            Some(ms(200)),
+            Some(ms(400)),
+            Some(ms(800)),
+            Some(ms(1000)),
+            Some(ms(1000)),
+            None
+        ]
     );
 }
 
@@ -39,7 +48,10 @@ fn jitter_takes_away_at_most_its_share() {
     while let Some(delay) = attempts.next_delay() {
         let n = attempts.count();
         let base = p.base_delay(n).unwrap();
-        assert!(delay <= base && delay >= base / 2, "attempt {n}: {delay:?} vs {base:?}");
+        assert!(
+            delay <= base && delay >= base / 2,
+            "attempt {n}: {delay:?} vs {base:?}"
+        );
         seen.push(delay);
     }
     assert_eq!(seen.len(), 6);
@@ -54,9 +66,14 @@ fn jittered_delays_differ_between_clients() {
         max_attempts: None,
         ..policy()
     };
-    let delays: std::collections::HashSet<Duration> =
-        (0..32).map(|_| p.attempts().next_delay().unwrap()).collect();
-    assert!(delays.len() > 16, "only {} distinct first delays", delays.len());
+    let delays: std::collections::HashSet<Duration> = (0..32)
+        .map(|_| p.attempts().next_delay().unwrap())
+        .collect();
+    assert!(
+        delays.len() > 16,
+        "only {} distinct first delays",
+        delays.len()
+    );
 }
 
 #[test]

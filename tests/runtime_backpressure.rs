@@ -25,11 +25,15 @@ fn stalled_peer(resume: Arc<AtomicBool>) -> (u16, std::thread::JoinHandle<usize>
         let mut request = [0u8; 4];
         socket.read_exact(&mut request).unwrap();
         // Accept with the requested serializer and a 16 MiB maximum.
-        socket.write_all(&[0x7F, 0xF0 | (request[1] & 0x0F), 0, 0]).unwrap();
+        socket
+            .write_all(&[0x7F, 0xF0 | (request[1] & 0x0F), 0, 0])
+            .unwrap();
         while !resume.load(Ordering::Acquire) {
             std::thread::sleep(Duration::from_millis(5));
         }
-        socket.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
         let mut total = 0;
         let mut buf = vec![0u8; 1 << 16];
         while let Ok(n) = socket.read(&mut buf) {
@@ -61,7 +65,11 @@ fn a_peer_that_stops_reading_fills_the_queue_and_no_more() {
     let rt = runtime();
     let (handler, rx) = channel_handler();
     let conn = rt
-        .connect(&url(&format!("rs://127.0.0.1:{port}")), options(SendFullPolicy::Fail), handler)
+        .connect(
+            &url(&format!("rs://127.0.0.1:{port}")),
+            options(SendFullPolicy::Fail),
+            handler,
+        )
         .unwrap();
     expect_opened(&rx);
     let message = vec![0x5Au8; MESSAGE];
@@ -80,9 +88,16 @@ fn a_peer_that_stops_reading_fills_the_queue_and_no_more() {
             }
             Err(other) => panic!("unexpected {other}"),
         }
-        assert!(conn.queued_bytes() <= LIMIT, "queue grew to {}", conn.queued_bytes());
+        assert!(
+            conn.queued_bytes() <= LIMIT,
+            "queue grew to {}",
+            conn.queued_bytes()
+        );
     }
-    assert!(refused > 3000, "only {refused} refused; {accepted} accepted");
+    assert!(
+        refused > 3000,
+        "only {refused} refused; {accepted} accepted"
+    );
     // What was accepted is the queue plus what the kernel buffers hold: bounded, not 256 MiB.
     assert!(accepted < 64 * LIMIT, "{accepted} octets accepted");
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -105,7 +120,11 @@ fn a_blocking_send_waits_then_times_out() {
     let (handler, rx) = channel_handler();
     let wait = Duration::from_millis(150);
     let conn = rt
-        .connect(&url(&format!("rs://127.0.0.1:{port}")), options(SendFullPolicy::Block(wait)), handler)
+        .connect(
+            &url(&format!("rs://127.0.0.1:{port}")),
+            options(SendFullPolicy::Block(wait)),
+            handler,
+        )
         .unwrap();
     expect_opened(&rx);
     let message = vec![1u8; MESSAGE];

@@ -21,7 +21,10 @@ impl AsRef<[u8]> for Snapshot {
 
 /// Sends a pinned 1 MiB buffer from the client, checks the echo, and returns the client's and
 /// the server connection's stats.
-fn send_pinned(scheme_url: &str, listen_url: &str) -> (zerowamp::runtime::CopyStats, zerowamp::runtime::CopyStats) {
+fn send_pinned(
+    scheme_url: &str,
+    listen_url: &str,
+) -> (zerowamp::runtime::CopyStats, zerowamp::runtime::CopyStats) {
     let rt = runtime();
     let (accepted_tx, accepted_rx) = std::sync::mpsc::channel();
     let server = rt
@@ -36,14 +39,18 @@ fn send_pinned(scheme_url: &str, listen_url: &str) -> (zerowamp::runtime::CopySt
         .unwrap();
     let target = scheme_url.replace("PORT", &server.port().unwrap_or(0).to_string());
     let (handler, rx) = channel_handler();
-    let conn = rt.connect(&url(&target), ConnectOptions::default(), handler).unwrap();
+    let conn = rt
+        .connect(&url(&target), ConnectOptions::default(), handler)
+        .unwrap();
     expect_opened(&rx);
     let data: Arc<Vec<u8>> = Arc::new((0..LEN).map(|i| (i % 251) as u8).collect());
     conn.send(pinned(Snapshot(data.clone()))).unwrap();
     let echoed = expect_frame(&rx);
     assert_eq!(&echoed[..], &data[..]);
     // Written out: the pin is released (only our reference is left).
-    wait_until("the pinned buffer to be released", || Arc::strong_count(&data) == 1);
+    wait_until("the pinned buffer to be released", || {
+        Arc::strong_count(&data) == 1
+    });
     let accepted: Connection = accepted_rx.recv_timeout(WAIT).unwrap();
     (conn.stats(), accepted.stats())
 }

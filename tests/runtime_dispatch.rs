@@ -40,16 +40,23 @@ fn caller_driven_callbacks_run_only_in_dispatch_on_the_callers_thread() {
     let threads: Arc<Mutex<Vec<ThreadId>>> = Arc::default();
     let server_threads = threads.clone();
     let server = rt
-        .listen(&url("ws://127.0.0.1:0/"), ListenOptions::default(), move |_| {
-            server_threads.lock().unwrap().push(std::thread::current().id());
-            let threads = server_threads.clone();
-            Box::new(move |conn: &Connection, event: Event| {
-                threads.lock().unwrap().push(std::thread::current().id());
-                if let Event::Frame(frame) = event {
-                    conn.send(frame).unwrap();
-                }
-            })
-        })
+        .listen(
+            &url("ws://127.0.0.1:0/"),
+            ListenOptions::default(),
+            move |_| {
+                server_threads
+                    .lock()
+                    .unwrap()
+                    .push(std::thread::current().id());
+                let threads = server_threads.clone();
+                Box::new(move |conn: &Connection, event: Event| {
+                    threads.lock().unwrap().push(std::thread::current().id());
+                    if let Event::Frame(frame) = event {
+                        conn.send(frame).unwrap();
+                    }
+                })
+            },
+        )
         .unwrap();
     let events: Arc<Mutex<Vec<Event>>> = Arc::default();
     let (client_threads, client_events) = (threads.clone(), events.clone());
@@ -58,7 +65,10 @@ fn caller_driven_callbacks_run_only_in_dispatch_on_the_callers_thread() {
             &url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())),
             ConnectOptions::default(),
             move |_: &Connection, event: Event| {
-                client_threads.lock().unwrap().push(std::thread::current().id());
+                client_threads
+                    .lock()
+                    .unwrap()
+                    .push(std::thread::current().id());
                 client_events.lock().unwrap().push(event);
             },
         )
@@ -116,7 +126,11 @@ fn reading_pauses_behind_a_slow_dispatcher_and_resumes() {
     })
     .unwrap();
     let server_rt = runtime();
-    let server = echo_server(&server_rt, &url("rs://127.0.0.1:0"), ListenOptions::default());
+    let server = echo_server(
+        &server_rt,
+        &url("rs://127.0.0.1:0"),
+        ListenOptions::default(),
+    );
     let received = Arc::new(Mutex::new(0usize));
     let counter = received.clone();
     let limit = 256 * 1024;
@@ -191,7 +205,8 @@ fn a_silent_peer_hits_the_open_deadline() {
         ..ConnectOptions::default()
     };
     let port = silent.local_addr().unwrap().port();
-    rt.connect(&url(&format!("rs://127.0.0.1:{port}")), options, handler).unwrap();
+    rt.connect(&url(&format!("rs://127.0.0.1:{port}")), options, handler)
+        .unwrap();
     assert_eq!(
         expect_closed(&rx),
         CloseReason::Error(zerowamp::runtime::TransportError::HandshakeTimeout)
@@ -207,7 +222,9 @@ fn keepalive_fails_a_peer_that_stops_answering() {
         let (mut socket, _) = listener.accept().unwrap();
         let mut request = [0u8; 4];
         socket.read_exact(&mut request).unwrap();
-        socket.write_all(&[0x7F, 0xF0 | (request[1] & 0x0F), 0, 0]).unwrap();
+        socket
+            .write_all(&[0x7F, 0xF0 | (request[1] & 0x0F), 0, 0])
+            .unwrap();
         // Then silence: no PONG ever comes back.
         std::thread::sleep(Duration::from_millis(800));
     });
@@ -224,7 +241,8 @@ fn keepalive_fails_a_peer_that_stops_answering() {
         ..ConnectOptions::default()
     };
     let start = Instant::now();
-    rt.connect(&url(&format!("rs://127.0.0.1:{port}")), options, handler).unwrap();
+    rt.connect(&url(&format!("rs://127.0.0.1:{port}")), options, handler)
+        .unwrap();
     expect_opened(&rx);
     assert_eq!(
         expect_closed(&rx),

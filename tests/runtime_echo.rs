@@ -36,7 +36,12 @@ fn websocket_over_tcp() {
     let rt = runtime();
     let server = echo_server(&rt, &url("ws://127.0.0.1:0/ws"), ListenOptions::default());
     let port = server.port().unwrap();
-    echo(&rt, &url(&format!("ws://127.0.0.1:{port}/ws")), ConnectOptions::default(), Framing::WebSocket);
+    echo(
+        &rt,
+        &url(&format!("ws://127.0.0.1:{port}/ws")),
+        ConnectOptions::default(),
+        Framing::WebSocket,
+    );
 }
 
 #[test]
@@ -44,7 +49,12 @@ fn rawsocket_over_tcp() {
     let rt = runtime();
     let server = echo_server(&rt, &url("rs://127.0.0.1:0"), ListenOptions::default());
     let port = server.port().unwrap();
-    echo(&rt, &url(&format!("rs://127.0.0.1:{port}")), ConnectOptions::default(), Framing::RawSocket);
+    echo(
+        &rt,
+        &url(&format!("rs://127.0.0.1:{port}")),
+        ConnectOptions::default(),
+        Framing::RawSocket,
+    );
 }
 
 #[test]
@@ -62,7 +72,12 @@ fn websocket_over_tls_with_a_test_ca() {
         tls_server_name: Some("localhost".to_string()),
         ..ConnectOptions::default()
     };
-    echo(&rt, &url(&format!("wss://127.0.0.1:{port}/")), connect, Framing::WebSocket);
+    echo(
+        &rt,
+        &url(&format!("wss://127.0.0.1:{port}/")),
+        connect,
+        Framing::WebSocket,
+    );
 }
 
 #[test]
@@ -79,7 +94,12 @@ fn rawsocket_over_tls_with_a_test_ca() {
         tls: Some(pki.client()),
         ..ConnectOptions::default()
     };
-    echo(&rt, &url(&format!("rss://127.0.0.1:{port}")), connect, Framing::RawSocket);
+    echo(
+        &rt,
+        &url(&format!("rss://127.0.0.1:{port}")),
+        connect,
+        Framing::RawSocket,
+    );
 }
 
 #[test]
@@ -98,7 +118,8 @@ fn tls_with_an_untrusted_ca_fails_the_connection() {
         ..ConnectOptions::default()
     };
     let (handler, rx) = channel_handler();
-    rt.connect(&url(&format!("rss://127.0.0.1:{port}")), connect, handler).unwrap();
+    rt.connect(&url(&format!("rss://127.0.0.1:{port}")), connect, handler)
+        .unwrap();
     match expect_closed(&rx) {
         CloseReason::Error(zerowamp::runtime::TransportError::Tls(detail)) => {
             assert!(detail.contains("certificate"), "{detail}")
@@ -113,10 +134,28 @@ fn rawsocket_and_websocket_over_unix_sockets() {
     let rt = runtime();
     let rs_path = dir.path().join("rs.sock");
     let ws_path = dir.path().join("ws.sock");
-    let _rs = echo_server(&rt, &url(&format!("unix://{}", rs_path.display())), ListenOptions::default());
-    let _ws = echo_server(&rt, &url(&format!("ws+unix://{}", ws_path.display())), ListenOptions::default());
-    echo(&rt, &url(&format!("unix://{}", rs_path.display())), ConnectOptions::default(), Framing::RawSocket);
-    echo(&rt, &url(&format!("ws+unix://{}", ws_path.display())), ConnectOptions::default(), Framing::WebSocket);
+    let _rs = echo_server(
+        &rt,
+        &url(&format!("unix://{}", rs_path.display())),
+        ListenOptions::default(),
+    );
+    let _ws = echo_server(
+        &rt,
+        &url(&format!("ws+unix://{}", ws_path.display())),
+        ListenOptions::default(),
+    );
+    echo(
+        &rt,
+        &url(&format!("unix://{}", rs_path.display())),
+        ConnectOptions::default(),
+        Framing::RawSocket,
+    );
+    echo(
+        &rt,
+        &url(&format!("ws+unix://{}", ws_path.display())),
+        ConnectOptions::default(),
+        Framing::WebSocket,
+    );
 }
 
 #[test]
@@ -128,8 +167,18 @@ fn one_port_serves_both_framings() {
     };
     let server = echo_server(&rt, &url("ws://127.0.0.1:0/"), options);
     let port = server.port().unwrap();
-    echo(&rt, &url(&format!("rs://127.0.0.1:{port}")), ConnectOptions::default(), Framing::RawSocket);
-    echo(&rt, &url(&format!("ws://127.0.0.1:{port}/")), ConnectOptions::default(), Framing::WebSocket);
+    echo(
+        &rt,
+        &url(&format!("rs://127.0.0.1:{port}")),
+        ConnectOptions::default(),
+        Framing::RawSocket,
+    );
+    echo(
+        &rt,
+        &url(&format!("ws://127.0.0.1:{port}/")),
+        ConnectOptions::default(),
+        Framing::WebSocket,
+    );
     assert_eq!(server.accepted(), 2);
 }
 
@@ -149,7 +198,11 @@ fn one_tls_port_serves_both_framings() {
             tls: Some(pki.client()),
             ..ConnectOptions::default()
         };
-        let framing = if scheme == "rss" { Framing::RawSocket } else { Framing::WebSocket };
+        let framing = if scheme == "rss" {
+            Framing::RawSocket
+        } else {
+            Framing::WebSocket
+        };
         let target = match scheme {
             "rss" => format!("rss://127.0.0.1:{port}"),
             _ => format!("wss://127.0.0.1:{port}/"),
@@ -163,15 +216,20 @@ fn the_peer_closing_is_reported_with_its_code() {
     let rt = runtime();
     let (server_tx, server_rx) = std::sync::mpsc::channel();
     let server = rt
-        .listen(&url("ws://127.0.0.1:0/"), ListenOptions::default(), move |conn| {
-            let _ = server_tx.send(conn.clone());
-            Box::new(|_: &zerowamp::runtime::Connection, _: zerowamp::runtime::Event| {})
-        })
+        .listen(
+            &url("ws://127.0.0.1:0/"),
+            ListenOptions::default(),
+            move |conn| {
+                let _ = server_tx.send(conn.clone());
+                Box::new(|_: &zerowamp::runtime::Connection, _: zerowamp::runtime::Event| {})
+            },
+        )
         .unwrap();
     let port = server.port().unwrap();
     let (handler, rx) = channel_handler();
     let options = ConnectOptions::with_subprotocol(Subprotocol::new(Serializer::Json));
-    rt.connect(&url(&format!("ws://127.0.0.1:{port}/")), options, handler).unwrap();
+    rt.connect(&url(&format!("ws://127.0.0.1:{port}/")), options, handler)
+        .unwrap();
     expect_opened(&rx);
     let accepted = server_rx.recv_timeout(WAIT).unwrap();
     accepted.close_with(4001, "going away for a test");

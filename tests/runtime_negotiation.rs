@@ -3,7 +3,9 @@
 mod runtime_support;
 
 use runtime_support::*;
-use zerowamp::runtime::{CloseReason, ConnectOptions, ConnectionOptions, ListenOptions, TransportError};
+use zerowamp::runtime::{
+    CloseReason, ConnectOptions, ConnectionOptions, ListenOptions, TransportError,
+};
 use zerowamp::transport::rawsocket::{self, Serializer};
 use zerowamp::transport::websocket::Subprotocol;
 
@@ -20,7 +22,10 @@ fn every_subprotocol_is_negotiated_and_carries_messages() {
     let server = echo_server(&rt, &url("ws://127.0.0.1:0/"), ListenOptions::default());
     let target = url(&format!("ws://127.0.0.1:{}/", server.port().unwrap()));
     for serializer in SERIALIZERS {
-        for sub in [Subprotocol::new(serializer), Subprotocol::batched(serializer)] {
+        for sub in [
+            Subprotocol::new(serializer),
+            Subprotocol::batched(serializer),
+        ] {
             let (handler, rx) = channel_handler();
             let conn = rt
                 .connect(&target, ConnectOptions::with_subprotocol(sub), handler)
@@ -29,7 +34,11 @@ fn every_subprotocol_is_negotiated_and_carries_messages() {
             assert_eq!(info.subprotocol, Some(sub));
             assert_eq!(info.serializer, serializer);
             // JSON goes as text frames, which must be UTF-8; the others are binary.
-            let first: &[u8] = if sub.is_text() { b"[1,\"x\"]" } else { b"\x00\x1e\xff" };
+            let first: &[u8] = if sub.is_text() {
+                b"[1,\"x\"]"
+            } else {
+                b"\x00\x1e\xff"
+            };
             conn.send(first.to_vec()).unwrap();
             conn.send(Vec::new()).unwrap();
             assert_eq!(&expect_frame(&rx)[..], first, "{sub}");
@@ -60,8 +69,12 @@ fn the_server_preference_decides() {
         ],
         ..ConnectOptions::default()
     };
-    rt.connect(&url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())), offer, handler)
-        .unwrap();
+    rt.connect(
+        &url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())),
+        offer,
+        handler,
+    )
+    .unwrap();
     assert_eq!(
         expect_opened(&rx).subprotocol,
         Some(Subprotocol::new(Serializer::MsgPack))
@@ -78,8 +91,12 @@ fn a_client_offering_nothing_we_speak_gets_http_400() {
     let server = echo_server(&rt, &url("ws://127.0.0.1:0/"), options);
     let (handler, rx) = channel_handler();
     let offer = ConnectOptions::with_subprotocol(Subprotocol::new(Serializer::Json));
-    rt.connect(&url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())), offer, handler)
-        .unwrap();
+    rt.connect(
+        &url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())),
+        offer,
+        handler,
+    )
+    .unwrap();
     match expect_closed(&rx) {
         CloseReason::Error(TransportError::HttpRefused { status, body }) => {
             assert_eq!(status, 400);
@@ -87,7 +104,9 @@ fn a_client_offering_nothing_we_speak_gets_http_400() {
         }
         other => panic!("expected HTTP 400, got {other:?}"),
     }
-    wait_until("the listener to count the refusal", || server.failed_handshakes() == 1);
+    wait_until("the listener to count the refusal", || {
+        server.failed_handshakes() == 1
+    });
     assert_eq!(server.accepted(), 0);
 }
 
@@ -101,8 +120,12 @@ fn a_rawsocket_serializer_the_router_does_not_speak_is_refused() {
     let server = echo_server(&rt, &url("rs://127.0.0.1:0"), options);
     let (handler, rx) = channel_handler();
     let offer = ConnectOptions::with_subprotocol(Subprotocol::new(Serializer::Json));
-    rt.connect(&url(&format!("rs://127.0.0.1:{}", server.port().unwrap())), offer, handler)
-        .unwrap();
+    rt.connect(
+        &url(&format!("rs://127.0.0.1:{}", server.port().unwrap())),
+        offer,
+        handler,
+    )
+    .unwrap();
     assert_eq!(
         expect_closed(&rx),
         CloseReason::Error(TransportError::RawSocket(rawsocket::Error::RouterRefused(
@@ -128,7 +151,11 @@ fn an_oversize_websocket_message_is_refused_with_1009() {
     let server = echo_server(&rt, &url("ws://127.0.0.1:0/"), options);
     let (handler, rx) = channel_handler();
     let conn = rt
-        .connect(&url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())), ConnectOptions::default(), handler)
+        .connect(
+            &url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())),
+            ConnectOptions::default(),
+            handler,
+        )
         .unwrap();
     expect_opened(&rx);
     conn.send(vec![7u8; 1024]).unwrap();
@@ -153,14 +180,21 @@ fn an_oversize_rawsocket_message_is_refused_before_sending() {
     let server = echo_server(&rt, &url("rs://127.0.0.1:0"), options);
     let (handler, rx) = channel_handler();
     let conn = rt
-        .connect(&url(&format!("rs://127.0.0.1:{}", server.port().unwrap())), ConnectOptions::default(), handler)
+        .connect(
+            &url(&format!("rs://127.0.0.1:{}", server.port().unwrap())),
+            ConnectOptions::default(),
+            handler,
+        )
         .unwrap();
     let info = expect_opened(&rx);
     // The router announced 4096 in its handshake reply; the client keeps to it.
     assert_eq!(info.max_send, 4096);
     assert_eq!(
         conn.send(vec![0u8; 4097]),
-        Err(zerowamp::runtime::SendError::TooLarge { length: 4097, max: 4096 })
+        Err(zerowamp::runtime::SendError::TooLarge {
+            length: 4097,
+            max: 4096
+        })
     );
     conn.send(vec![1u8; 4096]).unwrap();
     assert_eq!(expect_frame(&rx).len(), 4096);
@@ -176,11 +210,18 @@ fn sends_over_the_local_limit_are_refused() {
         ..ConnectOptions::default()
     };
     let conn = rt
-        .connect(&url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())), options, handler)
+        .connect(
+            &url(&format!("ws://127.0.0.1:{}/", server.port().unwrap())),
+            options,
+            handler,
+        )
         .unwrap();
     expect_opened(&rx);
     assert_eq!(
         conn.send(vec![0u8; 101]),
-        Err(zerowamp::runtime::SendError::TooLarge { length: 101, max: 100 })
+        Err(zerowamp::runtime::SendError::TooLarge {
+            length: 101,
+            max: 100
+        })
     );
 }

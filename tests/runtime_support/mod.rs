@@ -97,9 +97,12 @@ impl TestPki {
             CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
                 .expect("leaf params");
         let leaf_key = KeyPair::generate().expect("leaf key");
-        let leaf = leaf_params.signed_by(&leaf_key, &ca).expect("leaf certificate");
-        let server = TlsServerConfig::from_pem(leaf.pem().as_bytes(), leaf_key.serialize_pem().as_bytes())
-            .expect("server TLS config");
+        let leaf = leaf_params
+            .signed_by(&leaf_key, &ca)
+            .expect("leaf certificate");
+        let server =
+            TlsServerConfig::from_pem(leaf.pem().as_bytes(), leaf_key.serialize_pem().as_bytes())
+                .expect("server TLS config");
         TestPki {
             ca_pem: ca.pem(),
             server,
