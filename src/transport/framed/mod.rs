@@ -73,7 +73,7 @@ enum State {
     /// Server side with both framings: waiting for the first octet.
     Sniff(Option<Stream>, ServerSetup),
     Raw(Box<RawSide>),
-    Ws(WsSide),
+    Ws(Box<WsSide>),
 }
 
 /// A RawSocket or WebSocket connection on a non-blocking stream. See the
@@ -105,7 +105,7 @@ impl FramedConnection {
                 stream,
                 rs: RawSocket::client(config.clone()),
             })),
-            ClientSetup::WebSocket(ws) => State::Ws(WsSide::client(stream, ws)?),
+            ClientSetup::WebSocket(ws) => State::Ws(Box::new(WsSide::client(stream, ws)?)),
         };
         Ok(FramedConnection::new(state, peer, counters))
     }
@@ -122,7 +122,7 @@ impl FramedConnection {
                 stream,
                 rs: RawSocket::server(rs.clone()),
             })),
-            (None, Some(ws)) => State::Ws(WsSide::server(stream, ws)),
+            (None, Some(ws)) => State::Ws(Box::new(WsSide::server(stream, ws))),
             _ => State::Sniff(Some(stream), setup.clone()),
         };
         FramedConnection::new(state, peer, counters)
@@ -194,12 +194,12 @@ impl FramedConnection {
                 setup.rawsocket,
                 setup.websocket,
             ) {
-                (false, _, Some(ws)) => State::Ws(WsSide::server(s, &ws)),
+                (false, _, Some(ws)) => State::Ws(Box::new(WsSide::server(s, &ws))),
                 (_, Some(rs), _) => State::Raw(Box::new(RawSide {
                     stream: s,
                     rs: RawSocket::server(rs),
                 })),
-                (true, None, Some(ws)) => State::Ws(WsSide::server(s, &ws)),
+                (true, None, Some(ws)) => State::Ws(Box::new(WsSide::server(s, &ws))),
                 (_, None, None) => return Err(TransportError::NotOpen),
             };
         }
