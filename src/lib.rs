@@ -4,7 +4,9 @@
 //! The layers, each depending only on those listed after it (docs/architecture.md):
 //!
 //! - [`ffi`]: the C ABI (`include/zerowamp.h`), a thin shell over the Rust API.
-//! - [`transport`]: RawSocket framing and URLs, sans-IO.
+//! - [`runtime`]: the mio reactor: connections, listeners, timers, an I/O thread or caller-driven
+//!   dispatch.
+//! - [`transport`]: RawSocket (sans-IO), WebSocket, TLS, streams and URLs.
 //! - [`wamp`]: the WAMP protocol core, sans-IO: messages, values, codecs, URIs, auth, the session.
 //! - [`store`] and [`schema`]: LMDB environments, transactions, tables; FlatBuffers schemas and
 //!   verification.
@@ -12,6 +14,8 @@
 //! Only [`ffi`] is read by cbindgen; the `cbindgen:ignore` marks keep the Rust-only layers out
 //! of the C header.
 pub mod ffi;
+/// cbindgen:ignore
+pub mod runtime;
 /// cbindgen:ignore
 pub mod schema;
 /// cbindgen:ignore
