@@ -7,8 +7,12 @@ use bytes::Bytes;
 
 use super::Subprotocol;
 
-/// The record separator that ends each JSON message in a batch.
-const RECORD_SEPARATOR: u8 = 0x1E;
+/// The octet written after each JSON message in a batch: 0x18, as autobahn-python and crossbar
+/// write and split on (the spec writes it `\30`, octal for 0x18, and names it 0x1E elsewhere).
+const RECORD_SEPARATOR: u8 = 0x18;
+/// The spec's other reading, accepted on receive. Neither octet can occur in JSON text (control
+/// characters are escaped inside strings), so splitting on both is safe.
+const RECORD_SEPARATOR_SPEC: u8 = 0x1E;
 /// The length prefix before each binary message in a batch.
 const LENGTH_PREFIX_LEN: usize = 4;
 
@@ -17,7 +21,7 @@ const LENGTH_PREFIX_LEN: usize = 4;
 pub enum BatchFraming {
     /// Unbatched: the WebSocket message is the WAMP message.
     None,
-    /// JSON batched: the message, then 0x1E.
+    /// JSON batched: the message, then 0x18 (0x1E accepted on receive).
     Separator,
     /// Binary batched: the length (32-bit big-endian), then the message.
     LengthPrefix,
@@ -64,7 +68,7 @@ pub fn batch_framing(subprotocol: Subprotocol) -> BatchFraming {
 pub enum BatchError {
     /// A WebSocket message with no WAMP message in it (the spec says to fail the transport).
     Empty,
-    /// JSON batch: octets after the last 0x1E separator.
+    /// JSON batch: octets after the last separator.
     UnterminatedJson {
         /// How many octets trail.
         trailing: usize,
@@ -82,7 +86,7 @@ impl fmt::Display for BatchError {
             BatchError::Empty => f.write_str("batched WebSocket message carries no WAMP message"),
             BatchError::UnterminatedJson { trailing } => write!(
                 f,
-                "batched JSON message has {trailing} octets after the last 0x1E separator"
+                "batched JSON message has {trailing} octets after the last separator"
             ),
             BatchError::Truncated { offset } => write!(
                 f,
@@ -103,7 +107,7 @@ pub fn split_batch(framing: BatchFraming, message: Bytes) -> Result<Vec<Bytes>, 
         BatchFraming::Separator => {
             let mut start = 0;
             for (i, &octet) in message.iter().enumerate() {
-                if octet == RECORD_SEPARATOR {
+                if octet == RECORD_SEPARATOR || octet == RECORD_SEPARATOR_SPEC {
                     items.push(message.slice(start..i));
                     start = i + 1;
                 }
@@ -161,7 +165,7 @@ mod tests {
 
     #[test]
     fn json_batches_split_on_the_separator() {
-        let msg = Bytes::from_static(b"[1]\x1e[2,3]\x1e");
+        let msg = Bytes::from_static(b"[1]\x18[2,3]\x1e");
         let items = split_batch(BatchFraming::Separator, msg.clone()).unwrap();
         assert_eq!(items, vec![&b"[1]"[..], &b"[2,3]"[..]]);
         // The items share the message's buffer.
@@ -201,7 +205,7 @@ mod tests {
     fn prefix_and_suffix() {
         assert_eq!(BatchFraming::LengthPrefix.prefix(258), ([0, 0, 1, 2], 4));
         assert_eq!(BatchFraming::Separator.prefix(258).1, 0);
-        assert_eq!(BatchFraming::Separator.suffix(), b"\x1e");
+        assert_eq!(BatchFraming::Separator.suffix(), b"\x18");
         assert_eq!(BatchFraming::LengthPrefix.suffix(), b"");
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! Subprotocols are `wamp.2.<serializer>`, plus `wamp.2.<serializer>.batched`, where one
 //! WebSocket message carries one or more WAMP messages (spec, advanced profile, "Message
-//! Batching"): JSON messages each followed by the octet 0x1E, binary ones each preceded by their
-//! length as a 32-bit big-endian integer. Note: autobahn-python appends octet 0x18 (it writes
-//! `b"\30"`, an octal escape) instead of the spec's 0x1E; [`split_batch`] follows the spec.
+//! Batching"): JSON messages each followed by a separator octet, binary ones each preceded by their
+//! length as a 32-bit big-endian integer. The spec writes the separator `\30` (octal: 0x18) and
+//! also calls it 0x1E; autobahn-python and crossbar write and split on 0x18. We write 0x18 so
+//! they can read our batches, and [`split_batch`] accepts either.
 //!
 //! A server offered no subprotocol it speaks refuses the opening handshake with HTTP 400 and a
 //! body naming what it speaks (as autobahn-python does); a WAMP peer has nothing to say to a
