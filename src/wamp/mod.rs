@@ -5,6 +5,7 @@
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
 
+pub mod codec_flatbuffers;
 pub mod error;
 pub mod message;
 pub mod value;
