@@ -79,7 +79,10 @@ fn to_value(j: &Json) -> Value {
 /// The decoded message as the test vectors name its attributes.
 fn attributes(msg: &Message) -> BTreeMap<&'static str, Value> {
     let mut a = BTreeMap::new();
-    a.insert("message_type", Value::UInt(u64::from(msg.message_type().code())));
+    a.insert(
+        "message_type",
+        Value::UInt(u64::from(msg.message_type().code())),
+    );
     let dict = |d: &Dict| Value::Dict(d.clone());
     let s = |s: &str| Value::from(s);
     let mut put = |key, v| {
@@ -117,7 +120,10 @@ fn attributes(msg: &Message) -> BTreeMap<&'static str, Value> {
             put("reason", s(&m.reason));
         }
         Message::Error(m) => {
-            put("request_type", Value::UInt(u64::from(m.request_type.code())));
+            put(
+                "request_type",
+                Value::UInt(u64::from(m.request_type.code())),
+            );
             put("request_id", Value::UInt(m.request));
             put("details", dict(&m.details));
             put("error", s(&m.error));
@@ -276,13 +282,21 @@ fn every_flatbuffers_vector_decodes_encodes_and_round_trips() {
     let dir = testsuite_dir();
     let mut files = Vec::new();
     json_files(&dir, &mut files);
-    assert!(!files.is_empty(), "no test vector files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no test vector files in {}",
+        dir.display()
+    );
 
     let codec = FlatBuffersCodec;
     let (mut checked, mut identical, mut roles_left_out) = (0, 0, 0);
     let mut failures = Vec::new();
     for path in &files {
-        let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         let text = std::fs::read_to_string(path).expect("readable vector file");
         let doc: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let samples = doc.get("samples").and_then(Json::as_array);
@@ -304,7 +318,9 @@ fn every_flatbuffers_vector_decodes_encodes_and_round_trips() {
             let expected = sample
                 .get("expected_attributes")
                 .and_then(Json::as_object)
-                .unwrap_or_else(|| panic!("{name} sample {i}: flatbuffers without expected_attributes"));
+                .unwrap_or_else(|| {
+                    panic!("{name} sample {i}: flatbuffers without expected_attributes")
+                });
             for entry in entries {
                 checked += 1;
                 let at = format!("{name} sample {i} ({})", sample["description"]);
@@ -351,8 +367,17 @@ fn every_flatbuffers_vector_decodes_encodes_and_round_trips() {
          {roles_left_out} without the roles autobahn leaves out",
         files.len()
     );
-    assert!(failures.is_empty(), "{} of {checked} samples failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(checked > 0, "no flatbuffers sample found in {}", dir.display());
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} samples failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        checked > 0,
+        "no flatbuffers sample found in {}",
+        dir.display()
+    );
 }
 
 fn to_hex(b: &[u8]) -> String {

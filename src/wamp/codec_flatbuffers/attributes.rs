@@ -125,7 +125,10 @@ impl<'f> Collect<'f> {
                 let mut hop = Dict::with_capacity(3);
                 hop.insert("session".into(), Value::UInt(p.session()));
                 hop.insert("authid".into(), p.authid().map_or(Value::Null, Value::from));
-                hop.insert("authrole".into(), p.authrole().map_or(Value::Null, Value::from));
+                hop.insert(
+                    "authrole".into(),
+                    p.authrole().map_or(Value::Null, Value::from),
+                );
                 Value::Dict(hop)
             });
             self.value("forward_for", Value::List(hops.collect()));
@@ -193,7 +196,13 @@ pub(super) fn slice_of(frame: &Bytes, part: &[u8]) -> Bytes {
 
 /// A CBOR error inside the byte vector `field` (lying at `part` in `frame`), restated as a
 /// FlatBuffers error at its offset in the frame.
-pub(super) fn in_field(e: Error, ty: MessageType, field: &str, frame: &Bytes, part: &[u8]) -> Error {
+pub(super) fn in_field(
+    e: Error,
+    ty: MessageType,
+    field: &str,
+    frame: &Bytes,
+    part: &[u8],
+) -> Error {
     let base = part.as_ptr() as usize - frame.as_ptr() as usize;
     match e {
         Error::Malformed { offset, reason, .. } => Error::malformed(

@@ -160,10 +160,7 @@ mod standin {
         let mut r = Reader { buf, pos: 0 };
         let v = r.value(0)?;
         if r.pos != r.buf.len() {
-            return Err(r.error(
-                r.pos,
-                format!("{} trailing bytes", r.buf.len() - r.pos),
-            ));
+            return Err(r.error(r.pos, format!("{} trailing bytes", r.buf.len() - r.pos)));
         }
         Ok(v)
     }
@@ -259,7 +256,10 @@ mod standin {
                             other => {
                                 return Err(self.error(
                                     key_at,
-                                    format!("map keys must be strings, found {}", other.type_name()),
+                                    format!(
+                                        "map keys must be strings, found {}",
+                                        other.type_name()
+                                    ),
                                 ))
                             }
                         };
@@ -308,24 +308,30 @@ mod standin {
             encode_value(&v, &mut out).unwrap();
             assert_eq!(decode_value(Bytes::from(out)).unwrap(), v);
             // half-precision 1.0, single 0.5
-            assert_eq!(decode_value(Bytes::from_static(&[0xf9, 0x3c, 0x00])).unwrap(), Value::Float(1.0));
+            assert_eq!(
+                decode_value(Bytes::from_static(&[0xf9, 0x3c, 0x00])).unwrap(),
+                Value::Float(1.0)
+            );
             assert_eq!(
                 decode_value(Bytes::from_static(&[0xfa, 0x3f, 0, 0, 0])).unwrap(),
                 Value::Float(0.5)
             );
             for bad in [
                 &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..], // huge array
-                &[0x5a, 0xff, 0xff, 0xff, 0xff],                               // huge bytes
-                &[0x9f, 0xff],                                                 // indefinite
-                &[0xa1, 0x01, 0x02],                                           // int key
-                &[0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02],                   // duplicate
-                &[0x62, 0xff, 0xfe],                                           // bad UTF-8
-                &[0xc1, 0x00],                                                 // tag
-                &[0xf7],                                                       // undefined
-                &[0x01, 0x02],                                                 // trailing
+                &[0x5a, 0xff, 0xff, 0xff, 0xff],                             // huge bytes
+                &[0x9f, 0xff],                                               // indefinite
+                &[0xa1, 0x01, 0x02],                                         // int key
+                &[0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02],                 // duplicate
+                &[0x62, 0xff, 0xfe],                                         // bad UTF-8
+                &[0xc1, 0x00],                                               // tag
+                &[0xf7],                                                     // undefined
+                &[0x01, 0x02],                                               // trailing
                 &[],
             ] {
-                assert!(decode_value(Bytes::copy_from_slice(bad)).is_err(), "{bad:02x?}");
+                assert!(
+                    decode_value(Bytes::copy_from_slice(bad)).is_err(),
+                    "{bad:02x?}"
+                );
             }
             let deep = [0x81u8; 200];
             assert!(decode_value(Bytes::copy_from_slice(&deep)).is_err());

@@ -12,8 +12,8 @@ use crate::wamp::error::{Error, Result};
 use crate::wamp::message::{Message, MessageType};
 use crate::wamp::value::{Dict, List, Value};
 use bytes::Bytes;
-use flatbuffers::{InvalidFlatbuffer, Vector, VerifierOptions};
 use fb::AnyMessage as Tag;
+use flatbuffers::{InvalidFlatbuffer, Vector, VerifierOptions};
 
 /// Tables nest at most: Message, message, roles, features (and Principal in forward_for).
 const MAX_DEPTH: usize = 8;
@@ -61,7 +61,10 @@ pub(super) fn decode(frame: Bytes) -> Result<Message> {
         Tag::Unsubscribe => {
             let t = root.msg_as_unsubscribe().ok_or_else(missing)?;
             let options = Collect::new(f, ty).finish(t.attributes())?;
-            finish(ty, vec![id(t.request()), id(t.subscription()), options.into()])
+            finish(
+                ty,
+                vec![id(t.request()), id(t.subscription()), options.into()],
+            )
         }
         Tag::Unsubscribed => unsubscribed(f, root.msg_as_unsubscribed().ok_or_else(missing)?),
         Tag::Event => event(f, root.msg_as_event().ok_or_else(missing)?),
@@ -80,14 +83,20 @@ pub(super) fn decode(frame: Bytes) -> Result<Message> {
         Tag::Unregister => {
             let t = root.msg_as_unregister().ok_or_else(missing)?;
             let options = Collect::new(f, ty).finish(t.attributes())?;
-            finish(ty, vec![id(t.request()), id(t.registration()), options.into()])
+            finish(
+                ty,
+                vec![id(t.request()), id(t.registration()), options.into()],
+            )
         }
         Tag::Unregistered => unregistered(f, root.msg_as_unregistered().ok_or_else(missing)?),
         Tag::Invocation => invocation(f, root.msg_as_invocation().ok_or_else(missing)?),
         Tag::Interrupt => interrupt(f, root.msg_as_interrupt().ok_or_else(missing)?),
         Tag::Yield => yield_(f, root.msg_as_yield().ok_or_else(missing)?),
         // MessageType::from_code accepted the code, so the union has a table type for it.
-        Tag(code) => Err(Error::invalid("message", format!("unknown message type {code}"))),
+        Tag(code) => Err(Error::invalid(
+            "message",
+            format!("unknown message type {code}"),
+        )),
     }
 }
 
@@ -224,7 +233,12 @@ fn welcome(frame: &Bytes, t: fb::Welcome<'_>) -> Result<Message> {
     d.string("realm", t.realm());
     d.string("authid", t.authid());
     d.string("authrole", t.authrole());
-    d.named("authmethod", t.authmethod().0, 0, &super::names::AUTH_METHOD)?;
+    d.named(
+        "authmethod",
+        t.authmethod().0,
+        0,
+        &super::names::AUTH_METHOD,
+    )?;
     d.string("authprovider", t.authprovider());
     d.key_value("authextra", t.authextra());
     d.flag("resumed", t.resumed(), false);
@@ -246,7 +260,12 @@ fn abort(frame: &Bytes, t: fb::Abort<'_>) -> Result<Message> {
 
 /// CHALLENGE and AUTHENTICATE: Extra from the `extra` pair autobahn's schema has, and from
 /// `attributes`.
-fn extra(frame: &Bytes, ty: MessageType, kv: Option<fb::KeyValue<'_>>, attributes: Option<Vector<'_, u8>>) -> Result<Dict> {
+fn extra(
+    frame: &Bytes,
+    ty: MessageType,
+    kv: Option<fb::KeyValue<'_>>,
+    attributes: Option<Vector<'_, u8>>,
+) -> Result<Dict> {
     let mut d = Collect::new(frame, ty);
     if let Some(kv) = kv {
         for (key, value) in pair(kv) {
@@ -261,12 +280,17 @@ fn challenge(frame: &Bytes, t: fb::Challenge<'_>) -> Result<Message> {
     let method = match (t.method(), t.method_name()) {
         (fb::AuthMethod::ANONYMOUS, Some(name)) => Value::from(name),
         (fb::AuthMethod::ANONYMOUS, None) => {
-            return Err(Error::invalid(ty.name(), "the authentication method is missing"))
+            return Err(Error::invalid(
+                ty.name(),
+                "the authentication method is missing",
+            ))
         }
         (m, None) => super::names::AUTH_METHOD
             .name(m.0)
             .map(Value::from)
-            .ok_or_else(|| Error::invalid(ty.name(), format!("method has the unknown value {}", m.0)))?,
+            .ok_or_else(|| {
+                Error::invalid(ty.name(), format!("method has the unknown value {}", m.0))
+            })?,
         (_, Some(_)) => {
             return Err(Error::invalid(
                 ty.name(),
@@ -291,13 +315,21 @@ fn goodbye(frame: &Bytes, t: fb::Goodbye<'_>) -> Result<Message> {
     d.string("message", t.message());
     d.flag("resumable", t.resumable(), false);
     let details = d.finish(t.attributes())?;
-    finish(ty, vec![details.into(), required(ty, "reason", t.reason())?])
+    finish(
+        ty,
+        vec![details.into(), required(ty, "reason", t.reason())?],
+    )
 }
 
 fn error(frame: &Bytes, t: fb::ErrorMessage<'_>) -> Result<Message> {
     let ty = MessageType::Error;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.forward_for(t.forward_for());
     let details = d.finish(t.attributes())?;
     let mut list = vec![
@@ -313,7 +345,12 @@ fn error(frame: &Bytes, t: fb::ErrorMessage<'_>) -> Result<Message> {
 fn publish(frame: &Bytes, t: fb::Publish<'_>) -> Result<Message> {
     let ty = MessageType::Publish;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.flag("acknowledge", t.acknowledge(), false);
     d.flag("exclude_me", t.exclude_me(), true);
     d.uints("exclude", t.exclude());
@@ -326,7 +363,11 @@ fn publish(frame: &Bytes, t: fb::Publish<'_>) -> Result<Message> {
     d.string("transaction_hash", t.transaction_hash());
     d.forward_for(t.forward_for());
     let options = d.finish(t.attributes())?;
-    let mut list = vec![id(t.request()), options.into(), required(ty, "topic", t.topic())?];
+    let mut list = vec![
+        id(t.request()),
+        options.into(),
+        required(ty, "topic", t.topic())?,
+    ];
     body(frame, ty, &mut list, t.args(), t.kwargs(), t.payload())?;
     finish(ty, list)
 }
@@ -337,7 +378,14 @@ fn subscribe(frame: &Bytes, t: fb::Subscribe<'_>) -> Result<Message> {
     d.named("match", t.match_().0, 0, &super::names::MATCH)?;
     d.flag("get_retained", t.get_retained(), false);
     let options = d.finish(t.attributes())?;
-    finish(ty, vec![id(t.request()), options.into(), required(ty, "topic", t.topic())?])
+    finish(
+        ty,
+        vec![
+            id(t.request()),
+            options.into(),
+            required(ty, "topic", t.topic())?,
+        ],
+    )
 }
 
 fn unsubscribed(frame: &Bytes, t: fb::Unsubscribed<'_>) -> Result<Message> {
@@ -352,7 +400,12 @@ fn unsubscribed(frame: &Bytes, t: fb::Unsubscribed<'_>) -> Result<Message> {
 fn event(frame: &Bytes, t: fb::Event<'_>) -> Result<Message> {
     let ty = MessageType::Event;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.uint("publisher", t.publisher());
     d.string("publisher_authid", t.publisher_authid());
     d.string("publisher_authrole", t.publisher_authrole());
@@ -370,7 +423,12 @@ fn event(frame: &Bytes, t: fb::Event<'_>) -> Result<Message> {
 fn call(frame: &Bytes, t: fb::Call<'_>) -> Result<Message> {
     let ty = MessageType::Call;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.uint("timeout", t.timeout());
     d.flag("receive_progress", t.receive_progress(), false);
     d.string("transaction_hash", t.transaction_hash());
@@ -379,7 +437,11 @@ fn call(frame: &Bytes, t: fb::Call<'_>) -> Result<Message> {
     d.string("caller_authrole", t.caller_authrole());
     d.forward_for(t.forward_for());
     let options = d.finish(t.attributes())?;
-    let mut list = vec![id(t.request()), options.into(), required(ty, "procedure", t.procedure())?];
+    let mut list = vec![
+        id(t.request()),
+        options.into(),
+        required(ty, "procedure", t.procedure())?,
+    ];
     body(frame, ty, &mut list, t.args(), t.kwargs(), t.payload())?;
     finish(ty, list)
 }
@@ -396,7 +458,12 @@ fn cancel(frame: &Bytes, t: fb::Cancel<'_>) -> Result<Message> {
 fn result(frame: &Bytes, t: fb::ResultMessage<'_>) -> Result<Message> {
     let ty = MessageType::Result;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.flag("progress", t.progress(), false);
     d.uint("callee", t.callee());
     d.string("callee_authid", t.callee_authid());
@@ -432,7 +499,12 @@ fn unregistered(frame: &Bytes, t: fb::Unregistered<'_>) -> Result<Message> {
 fn invocation(frame: &Bytes, t: fb::Invocation<'_>) -> Result<Message> {
     let ty = MessageType::Invocation;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.string("procedure", t.procedure());
     d.uint("timeout", t.timeout());
     d.flag("receive_progress", t.receive_progress(), false);
@@ -461,7 +533,12 @@ fn interrupt(frame: &Bytes, t: fb::Interrupt<'_>) -> Result<Message> {
 fn yield_(frame: &Bytes, t: fb::Yield<'_>) -> Result<Message> {
     let ty = MessageType::Yield;
     let mut d = Collect::new(frame, ty);
-    d.ppt(t.ppt_scheme(), t.ppt_serializer(), t.ppt_cipher(), t.ppt_keyid())?;
+    d.ppt(
+        t.ppt_scheme(),
+        t.ppt_serializer(),
+        t.ppt_cipher(),
+        t.ppt_keyid(),
+    )?;
     d.flag("progress", t.progress(), false);
     d.uint("callee", t.callee());
     d.string("callee_authid", t.callee_authid());

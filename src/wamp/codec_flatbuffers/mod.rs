@@ -50,6 +50,7 @@ mod tests;
     unused_imports
 )]
 #[path = "../../../schemas/generated/rust/wamp_generated.rs"]
+#[rustfmt::skip]
 mod wamp_generated;
 
 use wamp_generated::zerowamp::wamp as generated;

@@ -13,7 +13,10 @@ pub(super) struct Names {
 impl Names {
     /// The string `value` stands for.
     pub(super) fn name(&self, value: u8) -> Option<&'static str> {
-        self.pairs.iter().find(|(v, _)| *v == value).map(|(_, n)| *n)
+        self.pairs
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map(|(_, n)| *n)
     }
 
     /// The value standing for `name`.

@@ -186,7 +186,10 @@ impl<'o> Writer<'o> {
     }
 
     /// A vector of scalars (the enum vector of HELLO's `authmethods`).
-    pub(super) fn scalars<T: Push + Copy>(&mut self, v: Option<&[T]>) -> Option<WIPOffset<Vector<'o, T::Output>>> {
+    pub(super) fn scalars<T: Push + Copy>(
+        &mut self,
+        v: Option<&[T]>,
+    ) -> Option<WIPOffset<Vector<'o, T::Output>>> {
         let v = v?;
         self.admit(std::mem::size_of_val(v) + 8)
             .then(|| self.fbb.create_vector(v))
@@ -202,10 +205,7 @@ impl<'o> Writer<'o> {
     /// A `[string]` from a list of strings, created in order.
     pub(super) fn strings(&mut self, v: Option<&[Value]>) -> Option<Strings<'o>> {
         let v = v?;
-        let offsets: Vec<_> = v
-            .iter()
-            .filter_map(|e| self.string(e.as_str()))
-            .collect();
+        let offsets: Vec<_> = v.iter().filter_map(|e| self.string(e.as_str())).collect();
         self.admit(offsets.len() * 4 + 8)
             .then(|| self.fbb.create_vector(&offsets))
     }
