@@ -13,14 +13,14 @@
 //! `x_` attribute...) go into the field `attributes` that zerowamp appends to each table, one
 //! CBOR map, which autobahn's readers skip as an unknown field. So a whole session runs over
 //! FlatBuffers, and every message decodes to exactly what was encoded. The rules are in
-//! [`attributes`]; the names of typed attributes are autobahn's (`enc_algo`, `enc_serializer`,
+//! `attributes.rs`; the names of typed attributes are autobahn's (`enc_algo`, `enc_serializer`,
 //! `enc_key` for the passthru fields, `resume-token` in HELLO, `x_acknowledged_delivery` in
 //! EVENT).
 //!
 //! Decoding verifies the frame first (the flatbuffers crate's verifier, with limits on depth,
 //! table count and apparent size), never panics, and copies no binary data: the transparent
 //! payload and every CBOR byte string are [`Bytes`] slices of the frame. Encoding copies a
-//! large payload once, into its place in the output (see [`writer`]).
+//! large payload once, into its place in the output (see `writer.rs`).
 //!
 //! Known differences: autobahn's HELLO and WELCOME carry no roles (its builder leaves them out);
 //! such a HELLO or WELCOME decodes to a message without `roles` — the one case where this codec
