@@ -12,3 +12,6 @@ for fbs in schemas/*.fbs; do
     "$FLATC" --cpp --scoped-enums -o "$OUT/generated/cpp" "$fbs"
     "$FLATC" --binary --schema --bfbs-comments --bfbs-filenames schemas -o "$OUT/bfbs" "$fbs"
 done
+# The WAMP envelope of the wamp.2.flatbuffers serializer: one Rust file for all included files.
+"$FLATC" --rust --gen-all -o "$OUT/generated/rust" schemas/wamp/wamp.fbs
+"$FLATC" --binary --schema --bfbs-comments --bfbs-filenames schemas -o "$OUT/bfbs" schemas/wamp/wamp.fbs

@@ -19,8 +19,12 @@ use std::path::{Path, PathBuf};
 use zerowamp::wamp::codec::json as json_codec;
 use zerowamp::wamp::{Message, MessageType, Payload, Serializer, Value};
 
-/// Serializers in the vectors that this crate does not implement (yet).
+/// Serializers whose byte strings this test leaves alone, by name, and why.
 const SKIPPED: &[&str] = &["ubjson", "flatbuffers"];
+const SKIPPED_WHY: &[&str] = &[
+    "serializer out of scope",
+    "checked by tests/wamp_flatbuffers.rs, which knows that autobahn leaves roles out of HELLO/WELCOME",
+];
 
 fn suite_dir() -> PathBuf {
     match std::env::var_os("ZW_TESTSUITE_DIR") {
@@ -601,7 +605,11 @@ fn wamp_conformance_vectors() {
         tally.validation_accepted, tally.validation_rejected, tally.sequence_steps
     );
     for (name, n) in &tally.skipped {
-        println!("  skipped by name: {n} {name} byte strings (serializer not implemented)");
+        let why = SKIPPED
+            .iter()
+            .position(|s| s == name)
+            .map_or("", |i| SKIPPED_WHY[i]);
+        println!("  skipped by name: {n} {name} byte strings ({why})");
     }
     assert!(
         tally.failures.is_empty(),
@@ -609,7 +617,10 @@ fn wamp_conformance_vectors() {
         tally.failures.len(),
         tally.failures.join("\n")
     );
-    for s in Serializer::ALL {
+    for s in Serializer::ALL
+        .into_iter()
+        .filter(|s| !SKIPPED.contains(&s.name()))
+    {
         assert!(
             tally.samples.get(s.name()).copied().unwrap_or(0) > 0,
             "no {s} sample was checked"

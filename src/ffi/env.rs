@@ -102,7 +102,11 @@ pub extern "C" fn zw_env_options_init(opts: *mut zw_env_options) -> zw_result {
             map_size: defaults.map_size,
             max_tables: defaults.max_tables,
             max_readers: defaults.max_readers,
-            flags: if defaults.auto_grow { ZW_ENV_AUTO_GROW } else { 0 },
+            flags: if defaults.auto_grow {
+                ZW_ENV_AUTO_GROW
+            } else {
+                0
+            },
         });
         Ok(())
     })

@@ -3,7 +3,7 @@
 //!
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
-//! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack and CBOR codecs, and
+//! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack, CBOR and FlatBuffers codecs, and
 //!   the WebSocket [`Subprotocol`]s with their batch framing.
 //! - [`uri`]: URI rules and pattern matching; [`auth`]: the authentication methods.
 //! - [`session`]: the client session state machine, fed messages and time.

@@ -34,7 +34,11 @@ pub struct Subprotocol {
 
 impl Subprotocol {
     /// Every subprotocol, in our order of preference (binary and unbatched first).
-    pub const ALL: [Subprotocol; 6] = [
+    pub const ALL: [Subprotocol; 7] = [
+        Subprotocol {
+            serializer: Serializer::FlatBuffers,
+            batched: false,
+        },
         Subprotocol {
             serializer: Serializer::Cbor,
             batched: false,
@@ -87,6 +91,7 @@ impl Subprotocol {
             (Serializer::Json, true) => "wamp.2.json.batched",
             (Serializer::MsgPack, true) => "wamp.2.msgpack.batched",
             (Serializer::Cbor, true) => "wamp.2.cbor.batched",
+            (Serializer::FlatBuffers, _) => super::flatbuffers::SUBPROTOCOL,
         }
     }
 

@@ -9,6 +9,7 @@ mod batched;
 pub mod cbor;
 mod cursor;
 mod emit;
+pub mod flatbuffers;
 pub mod json;
 pub mod msgpack;
 
@@ -45,18 +46,26 @@ pub enum Serializer {
     MsgPack,
     /// CBOR, `wamp.2.cbor`, RawSocket serializer 3.
     Cbor,
+    /// FlatBuffers, `wamp.2.flatbuffers`, RawSocket serializer 5 (no batched variant).
+    FlatBuffers,
 }
 
 impl Serializer {
     /// Every serializer.
-    pub const ALL: [Serializer; 3] = [Serializer::Json, Serializer::MsgPack, Serializer::Cbor];
+    pub const ALL: [Serializer; 4] = [
+        Serializer::Json,
+        Serializer::MsgPack,
+        Serializer::Cbor,
+        Serializer::FlatBuffers,
+    ];
 
-    /// The short name, as in the subprotocol: `"json"`, `"msgpack"`, `"cbor"`.
+    /// The short name, as in the subprotocol: `"json"`, `"msgpack"`, `"cbor"`, `"flatbuffers"`.
     pub fn name(self) -> &'static str {
         match self {
             Serializer::Json => "json",
             Serializer::MsgPack => "msgpack",
             Serializer::Cbor => "cbor",
+            Serializer::FlatBuffers => flatbuffers::FlatBuffersCodec::NAME,
         }
     }
 
@@ -76,6 +85,7 @@ impl Serializer {
             Serializer::Json => 1,
             Serializer::MsgPack => 2,
             Serializer::Cbor => 3,
+            Serializer::FlatBuffers => flatbuffers::RAWSOCKET_ID,
         }
     }
 
@@ -96,6 +106,7 @@ impl Serializer {
             Serializer::Json => &Json,
             Serializer::MsgPack => &MsgPack,
             Serializer::Cbor => &Cbor,
+            Serializer::FlatBuffers => &flatbuffers::FlatBuffersCodec,
         }
     }
 }
