@@ -73,6 +73,7 @@ check-schemas: venv
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -q -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -q
 
 test-rust:
 	$(CARGO) test --quiet

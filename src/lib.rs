@@ -11,16 +11,19 @@
 //! - [`store`] and [`schema`]: LMDB environments, transactions, tables; FlatBuffers schemas and
 //!   verification.
 //!
-//! Only [`ffi`] is read by cbindgen; the `cbindgen:ignore` marks keep the Rust-only layers out
-//! of the C header.
+//! Only [`ffi`] is read by cbindgen: the other layers are declared in a module it skips, and
+//! re-exported here.
 pub mod ffi;
+
 /// cbindgen:ignore
-pub mod runtime;
-/// cbindgen:ignore
-pub mod schema;
-/// cbindgen:ignore
-pub mod store;
-/// cbindgen:ignore
-pub mod transport;
-/// cbindgen:ignore
-pub mod wamp;
+#[path = "."]
+mod layers {
+    //! The Rust-only layers, declared here so that cbindgen (told to skip this module) reads only
+    //! [`crate::ffi`]; they are re-exported at the crate root.
+    pub mod runtime;
+    pub mod schema;
+    pub mod store;
+    pub mod transport;
+    pub mod wamp;
+}
+pub use layers::{runtime, schema, store, transport, wamp};

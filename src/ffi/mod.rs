@@ -3,7 +3,7 @@
 //!
 //! Conventions (docs/c-api.md): every symbol is `zw_<object>_<verb>`; fallible functions return
 //! [`error::zw_result`]; out-parameters are written only on success; NULL arguments are refused
-//! with `ZW_ERR_NULL_ARGUMENT`; every body runs inside [`panic::boundary`]. One file per C object.
+//! with `ZW_ERR_NULL_ARGUMENT`; every body runs inside `panic::boundary`. One file per C object.
 #![allow(non_camel_case_types)]
 // Exported functions take raw pointers by design: the pointer contract is the C caller's, stated
 // in each function's doc comment in the header, and every pointer is NULL-checked before use.

@@ -1,7 +1,7 @@
 //! The panic boundary: no Rust panic may unwind into C.
 //!
 //! Every exported function keeps its signature in plain view (so cbindgen reads it) and runs its
-//! body through [`boundary`]. A caught panic is recorded as this thread's last error and turned into
+//! body through `boundary`. A caught panic is recorded as this thread's last error and turned into
 //! the function's failure value, chosen by [`PanicValue`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -66,7 +66,7 @@ pub(crate) fn boundary<T: PanicValue>(body: impl FnOnce() -> T) -> T {
     }
 }
 
-/// [`boundary`] for bodies written with `?`: `Ok(())` becomes `ZW_OK`, `Err(code)` the code.
+/// `boundary` for bodies written with `?`: `Ok(())` becomes `ZW_OK`, `Err(code)` the code.
 pub(crate) fn boundary_result(body: impl FnOnce() -> Result<(), zw_result>) -> zw_result {
     boundary(|| match body() {
         Ok(()) => zw_result::ZW_OK,

@@ -1,5 +1,5 @@
 //! Where user code runs: inline on the I/O thread, or queued for the caller's
-//! [`Runtime::dispatch`](super::Runtime::dispatch), announced through a file descriptor.
+//! [`Runtime::dispatch`](super::RuntimeHandle::dispatch), announced through a file descriptor.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -36,7 +36,7 @@ impl Job {
     }
 }
 
-/// Why [`Runtime::dispatch`](super::Runtime::dispatch) refused to run.
+/// Why [`Runtime::dispatch`](super::RuntimeHandle::dispatch) refused to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DispatchError {
     /// Called from inside a callback it is running: callbacks must not re-enter dispatch.

@@ -19,20 +19,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! - **Connections**: [`Runtime::connect`] (client side: DNS resolution happens on the calling
-//!   thread, everything else on the I/O thread) and [`Runtime::listen`] (server side; with
+//! - **Connections**: [`RuntimeHandle::connect`] (client side: DNS resolution happens on the calling
+//!   thread, everything else on the I/O thread) and [`RuntimeHandle::listen`] (server side; with
 //!   [`ListenOptions::shared_port`] one port serves RawSocket and WebSocket, told apart by the
 //!   first octet). Both give [`Connection`] handles: `Send + Sync`, cheap clones.
 //! - **Handlers** receive [`Event::Opened`], [`Event::Frame`] and [`Event::Closed`], in order.
 //!   In [`Mode::IoThread`] (the default) they run on the I/O thread and must not block. In
-//!   [`Mode::CallerDriven`] they run inside [`Runtime::dispatch`] on the caller's thread; the
-//!   descriptor [`Runtime::fd`] is readable while anything is due (add it to epoll, libuv,
+//!   [`Mode::CallerDriven`] they run inside [`RuntimeHandle::dispatch`] on the caller's thread; the
+//!   descriptor [`RuntimeHandle::fd`] is readable while anything is due (add it to epoll, libuv,
 //!   asyncio), and the I/O thread never runs user code.
 //! - **Backpressure**: each connection's send queue is bounded
 //!   ([`ConnectionOptions::send_queue_limit`]); a full queue fails the send at once or blocks up
 //!   to a timeout ([`SendFullPolicy`], default: fail). Received messages not yet dispatched are
 //!   bounded too ([`ConnectionOptions::receive_queue_limit`]): the runtime stops reading.
-//! - **Timers**: [`Runtime::timer`] runs a callback later (through the dispatcher, like
+//! - **Timers**: [`RuntimeHandle::timer`] runs a callback later (through the dispatcher, like
 //!   handlers); the runtime itself uses timers for open, keepalive and close deadlines.
 //! - **Zero copy**: a message is `Bytes`, which may pin a buffer owned elsewhere ([`pinned`]).
 //!   RawSocket frames and WebSocket server frames are written with `writev` from it (header and

@@ -12,8 +12,8 @@ pub enum Mode {
     /// On the runtime's I/O thread, as soon as their event happens. Handlers must not block.
     #[default]
     IoThread,
-    /// On the caller's thread, inside [`Runtime::dispatch`](super::Runtime::dispatch); the
-    /// runtime's file descriptor ([`Runtime::fd`](super::Runtime::fd)) becomes readable when
+    /// On the caller's thread, inside [`Runtime::dispatch`](super::RuntimeHandle::dispatch); the
+    /// runtime's file descriptor ([`Runtime::fd`](super::RuntimeHandle::fd)) becomes readable when
     /// something is due. The I/O thread never runs user code in this mode.
     CallerDriven,
 }
@@ -61,7 +61,7 @@ pub struct ConnectionOptions {
     pub send_queue_limit: usize,
     /// What `send` does when the queue is full (default [`SendFullPolicy::Fail`]).
     pub send_full: SendFullPolicy,
-    /// The most received message octets waiting for [`Runtime::dispatch`](super::Runtime::dispatch)
+    /// The most received message octets waiting for [`Runtime::dispatch`](super::RuntimeHandle::dispatch)
     /// (caller-driven mode, default 16 MiB): beyond it the runtime stops reading this
     /// connection until the caller catches up, so a caller that dispatches slowly slows the peer
     /// down instead of growing memory.

@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::time::Instant;
 
-/// The identity of a user timer, for [`Runtime::cancel_timer`](super::Runtime::cancel_timer).
+/// The identity of a user timer, for [`Runtime::cancel_timer`](super::RuntimeHandle::cancel_timer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId(pub(crate) u64);
 

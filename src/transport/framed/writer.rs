@@ -72,7 +72,7 @@ pub(crate) trait ControlOutput {
     fn consume(&mut self, n: usize);
 }
 
-/// What one [`FrameWriter::write`] achieved.
+/// What one write of queued frames achieved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteProgress {
     /// Frames written completely.
