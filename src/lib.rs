@@ -13,6 +13,8 @@
 //! of the C header.
 pub mod ffi;
 /// cbindgen:ignore
+pub mod router;
+/// cbindgen:ignore
 pub mod schema;
 /// cbindgen:ignore
 pub mod store;
