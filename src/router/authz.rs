@@ -189,9 +189,19 @@ mod tests {
             name: "r".into(),
             permissions: vec![Permission::all("com..x", UriMatch::Exact)],
         };
-        let e = Authorizer::from_config(&[role.clone()], "realms[1]").unwrap_err();
+        let e = Authorizer::from_config(std::slice::from_ref(&role), "realms[1]").unwrap_err();
         assert_eq!(e.field, "realms[1].roles[0].permissions[0].uri");
-        let e = Authorizer::from_config(&[role.clone(), role], "realms[1]");
-        assert!(e.is_err());
+        let ok = RoleConfig {
+            name: "r".into(),
+            permissions: vec![Permission::all("", UriMatch::Prefix)],
+        };
+        let e = Authorizer::from_config(&[ok.clone(), ok], "realms[1]").unwrap_err();
+        assert_eq!(e.field, "realms[1].roles[1].name");
+        let twice = RoleConfig {
+            name: "t".into(),
+            permissions: vec![Permission::all("a", UriMatch::Exact); 2],
+        };
+        let e = Authorizer::from_config(&[twice], "realms[0]").unwrap_err();
+        assert_eq!(e.field, "realms[0].roles[0].permissions[1].uri");
     }
 }
