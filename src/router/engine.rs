@@ -186,7 +186,8 @@ impl Router {
     }
 
     /// Processes one message from `peer`. Replies and the messages it causes for other peers
-    /// are queued; a protocol violation ABORTs `peer` only.
+    /// are queued; a protocol violation ABORTs `peer` only. Messages for unknown (detached)
+    /// peers, and for peers already closed or dropped, are ignored.
     pub fn handle(&mut self, peer: PeerId, msg: Message, now: Instant) {
         let Some(p) = self.peers.get(peer) else {
             return;

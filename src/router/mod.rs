@@ -74,3 +74,9 @@ pub use limits::Limits;
 pub use peer::{PeerId, TransportInfo, TransportKind};
 pub use random::{Entropy, EntropyError, OsEntropy, SeededEntropy};
 pub use session::Identity;
+
+// The runtime moves the router to its I/O thread.
+const _: fn() = || {
+    fn is_send<T: Send>() {}
+    is_send::<Router>();
+};
