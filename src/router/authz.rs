@@ -1,7 +1,7 @@
 //! Authorization: what each role may do on which URIs.
 //!
 //! A role holds permissions keyed by `(match policy, URI pattern)` in a
-//! [`PatternMap`](crate::wamp::uri::PatternMap). For a URI the most specific matching permission
+//! [`PatternMap`]. For a URI the most specific matching permission
 //! decides — an exact match, else the longest prefix match, else the best wildcard match — and a
 //! URI no permission matches is denied. A pattern subscription or registration is checked with
 //! its pattern string as the URI.

@@ -1,6 +1,6 @@
 //! The embedded WAMP router's core, sans-IO: realms, broker, dealer, authentication and
 //! authorization, at the level of [`Message`](crate::wamp::Message)s. No sockets, no threads, no
-//! clock (time is passed in), no hidden randomness (an [`Entropy`] source is passed in).
+//! clock (time is passed in), no hidden randomness (an [`Entropy`](crate::router::Entropy) source is passed in).
 //!
 //! # Driving it
 //!
@@ -16,7 +16,7 @@
 //! ```
 //!
 //! - Outbound messages are queued per peer, up to
-//!   [`Limits::max_outbound_queue`]. The transport should take a peer's messages only as its
+//!   [`Limits::max_outbound_queue`](crate::router::Limits::max_outbound_queue). The transport should take a peer's messages only as its
 //!   socket accepts them; a peer whose queue overflows is a slow consumer and is dropped with
 //!   `ABORT zerowamp.error.slow_consumer` (its queue is discarded first, so memory stays
 //!   bounded).
@@ -24,21 +24,21 @@
 //!   request id, or anything else that breaks the protocol gets
 //!   `ABORT wamp.error.protocol_violation` with a message saying what; its session is cleaned
 //!   up and every other session goes on. Frames the transport cannot decode are reported with
-//!   [`Router::reject`] for the same treatment.
-//! - In-process sessions are peers without a socket: [`Router::attach_local`] (then HELLO as
-//!   usual) or [`Router::join_local`] (joined at once, trusted, no authentication). The program
-//!   feeds them with [`Router::handle`] and drains them with [`Router::poll_outbound`].
-//! - Lifecycle events (joins, leaves, refusals, violations) come from [`Router::poll_event`].
+//!   [`Router::reject`](crate::router::Router::reject) for the same treatment.
+//! - In-process sessions are peers without a socket: [`Router::attach_local`](crate::router::Router::attach_local) (then HELLO as
+//!   usual) or [`Router::join_local`](crate::router::Router::join_local) (joined at once, trusted, no authentication). The program
+//!   feeds them with [`Router::handle`](crate::router::Router::handle) and drains them with [`Router::poll_outbound`](crate::router::Router::poll_outbound).
+//! - Lifecycle events (joins, leaves, refusals, violations) come from [`Router::poll_event`](crate::router::Router::poll_event).
 //!
 //! # What it implements
 //!
-//! Realms with static principals and roles ([`config`]); anonymous, ticket, WAMP-CRA (salted
-//! too) and cryptosign authentication ([`authn`]); per-role permissions with exact, prefix and
-//! wildcard URIs ([`authz`]); the broker ([`broker`]: pattern subscriptions, publisher exclusion
+//! Realms with static principals and roles ([`config`](crate::router::config)); anonymous, ticket, WAMP-CRA (salted
+//! too) and cryptosign authentication ([`authn`](crate::router::authn)); per-role permissions with exact, prefix and
+//! wildcard URIs ([`authz`](crate::router::authz)); the broker ([`broker`](crate::router::broker): pattern subscriptions, publisher exclusion
 //! and identification, black/white listing, acknowledged publish, payload passthru shared
-//! without copies) and the dealer ([`dealer`]: pattern and shared registrations, progressive
+//! without copies) and the dealer ([`dealer`](crate::router::dealer): pattern and shared registrations, progressive
 //! results and invocations, cancel, dealer-side timeout, caller identification); the session
-//! meta API ([`meta`]).
+//! meta API ([`meta`](crate::router::meta)).
 //!
 //! Ids: session and publication ids are random in `1..=2^53`; subscription and registration ids
 //! too (unique per realm); INVOCATION request ids count up per callee session.

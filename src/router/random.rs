@@ -2,7 +2,7 @@
 //! stays sans-IO and tests are reproducible.
 //!
 //! Secrets (authentication challenges) are drawn from the [`Entropy`] source for each use. Ids
-//! (session, publication, subscription, registration) come from a fast generator ([`IdGen`])
+//! (session, publication, subscription, registration) come from a fast generator
 //! seeded once from it: ids must be unique and hard to guess in sequence, not secret, and a
 //! publication id per event must not cost a system call.
 
