@@ -4,6 +4,7 @@
 //! The layers, each depending only on those listed after it (docs/architecture.md):
 //!
 //! - [`ffi`]: the C ABI (`include/zerowamp.h`), a thin shell over the Rust API.
+//! - [`router`]: the embedded WAMP router's core, sans-IO: realms, broker, dealer, authn/authz.
 //! - [`runtime`]: the mio reactor: connections, listeners, timers, an I/O thread or caller-driven
 //!   dispatch.
 //! - [`transport`]: RawSocket (sans-IO), WebSocket, TLS, streams and URLs.
@@ -20,10 +21,11 @@ pub mod ffi;
 mod layers {
     //! The Rust-only layers, declared here so that cbindgen (told to skip this module) reads only
     //! [`crate::ffi`]; they are re-exported at the crate root.
+    pub mod router;
     pub mod runtime;
     pub mod schema;
     pub mod store;
     pub mod transport;
     pub mod wamp;
 }
-pub use layers::{runtime, schema, store, transport, wamp};
+pub use layers::{router, runtime, schema, store, transport, wamp};
