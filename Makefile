@@ -165,8 +165,8 @@ $(NATIVE_LIBS): release
 	@test -s $@.tmp || { echo "cargo rustc printed no native-static-libs"; exit 1; }
 	mv $@.tmp $@
 
-# A path of the .pc file written relative to ${prefix} when it lies under it.
-pc_dir = $(patsubst $(prefix)/%,$${prefix}/%,$(1))
+# $(call pc_var,PATH,BASE,NAME): PATH for the .pc file, written as ${NAME}/... when under BASE.
+pc_var = $(if $(filter $(2),$(1)),$${$(3)},$(patsubst $(2)/%,$${$(3)}/%,$(1)))
 
 install: release $(NATIVE_LIBS)
 	@for t in $(LIBRARY_TYPES); do case $$t in shared|static) ;; \
@@ -181,8 +181,9 @@ endif
 ifneq ($(filter static,$(LIBRARY_TYPES)),)
 	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/libzerowamp.a
 endif
-	sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(call pc_dir,$(exec_prefix))|' \
-	    -e 's|@libdir@|$(call pc_dir,$(libdir))|' -e 's|@includedir@|$(call pc_dir,$(includedir))|' \
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(call pc_var,$(exec_prefix),$(prefix),prefix)|' \
+	    -e 's|@libdir@|$(call pc_var,$(libdir),$(exec_prefix),exec_prefix)|' \
+	    -e 's|@includedir@|$(call pc_var,$(includedir),$(prefix),prefix)|' \
 	    -e 's|@version@|$(VERSION)|' -e "s|@libs_private@|$$(cat $(NATIVE_LIBS))|" \
 	    zerowamp.pc.in > $(DESTDIR)$(libdir)/pkgconfig/zerowamp.pc
 	sed -e "s|@libdir_from_config@|$$(realpath -m --relative-to=$(CMAKEDIR) $(libdir))|" \

@@ -1,8 +1,8 @@
 // zerowamp.hpp — the C++17 interface to zerowamp: RAII, move-only handles over the C ABI of
 // zerowamp.h, errors as exceptions, borrowed records as Views into LMDB's memory map.
 //
-// Header-only: include it (after nothing in particular) and link libzerowamp. Every function is
-// inline, so any number of translation units may include it.
+// Header-only: include it and link libzerowamp (`pkg-config --cflags --libs zerowamp`, or CMake's
+// zerowamp::zerowamp). Everything is inline, so any number of translation units may include it.
 //
 //     zerowamp::Env env = zerowamp::Env::open("/var/lib/app", zerowamp::EnvOptions().map_size(1 << 30));
 //     env.register_schema(bfbs_bytes);
@@ -27,8 +27,10 @@
 // a transaction (get(), a cursor) points into LMDB's memory map and is valid only while that
 // transaction is live and unchanged: it dies when the transaction commits, aborts, resets or is
 // destroyed, and — in a write transaction — at the transaction's next put, insert, erase or
-// truncate. It is aligned to 2 bytes only: read FlatBuffers in it with the verifier's alignment
-// check off (flatbuffers::Verifier::Options::check_alignment = false). Views built by the caller
+// truncate. It is aligned to 2 bytes only: verify FlatBuffers in it with the verifier's alignment
+// check off (flatbuffers::Verifier::Options::check_alignment = false), then read it with flatc's
+// generated accessors, whose loads (flatbuffers::ReadScalar) tolerate unaligned addresses on
+// x86-64 and ARMv8; on a strict-alignment CPU, copy the bytes out first. Views built by the caller
 // (from a std::string, a std::vector, a Key...) borrow the caller's bytes, as std::string_view does.
 // With ZEROWAMP_CHECK_VIEWS on (the default unless NDEBUG is defined), a View from a transaction
 // remembers the transaction's generation, and touching its bytes after the transaction moved on
@@ -56,7 +58,8 @@
 // (cb, void *userdata, void (*free_userdata)(void *)) and calls free_userdata exactly once, when
 // it drops the registration. The C++ side will take any callable F by value and:
 //   1. move it to the heap, held by a std::unique_ptr<F> until the C call has succeeded, so that a
-//      failed registration frees it here and a successful one hands it over (release());
+//      failed registration frees it here and a successful one hands it over (release()) — this
+//      needs the C ABI to promise that a failed registration never calls free_userdata;
 //   2. pass `&detail::trampoline<F, Args...>` as cb: a function that casts userdata back to F&,
 //      calls it, and catches every exception (recording it for the caller, never unwinding into
 //      the library);
@@ -69,6 +72,7 @@
 #define ZEROWAMP_HPP
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -179,9 +183,10 @@ template <auto Fn> struct Free {
 };
 
 /// A transaction's generation: bumped whenever the Views it handed out become invalid. Views hold
-/// it by shared_ptr, so it outlives the transaction object.
+/// it by shared_ptr, so it outlives the transaction object; atomic, because a View may be read on
+/// another thread than its transaction's.
 struct Epoch {
-    std::uint64_t value = 0;
+    std::atomic<std::uint64_t> value{0};
 };
 
 [[noreturn]] inline void view_expired() noexcept {
@@ -277,9 +282,10 @@ private:
 
 #if ZEROWAMP_CHECK_VIEWS
     View(zw_slice slice, std::shared_ptr<const detail::Epoch> epoch) noexcept
-        : data_(slice.data), size_(slice.len), epoch_(std::move(epoch)), generation_(epoch_->value) {}
+        : data_(slice.data), size_(slice.len), epoch_(std::move(epoch)),
+          generation_(epoch_->value.load(std::memory_order_relaxed)) {}
     void check() const noexcept {
-        if (epoch_ && epoch_->value != generation_) detail::view_expired();
+        if (epoch_ && epoch_->value.load(std::memory_order_relaxed) != generation_) detail::view_expired();
     }
 #else
     void check() const noexcept {}
@@ -665,7 +671,7 @@ protected:
     /// Marks every View handed out so far as dead (ZEROWAMP_CHECK_VIEWS builds check it).
     void invalidate_views() noexcept {
 #if ZEROWAMP_CHECK_VIEWS
-        if (epoch_) epoch_->value++;
+        if (epoch_) epoch_->value.fetch_add(1, std::memory_order_relaxed);
 #endif
     }
 
