@@ -42,7 +42,7 @@ needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 # 1. DESTDIR staging: the files land under DESTDIR, with the soname and symlinks; uninstall
 #    removes every one of them.
 stage=$scratch/stage
-$MAKE -s install PREFIX=/usr/local DESTDIR="$stage" >/dev/null
+$MAKE -s install PREFIX=/usr/local DESTDIR="$stage" LIBRARY_TYPES="shared static" >/dev/null
 lib=$stage/usr/local/lib
 for f in include/zerowamp.h include/zerowamp.hpp lib/libzerowamp.a lib/libzerowamp.so.$version \
          lib/pkgconfig/zerowamp.pc lib/cmake/zerowamp/zerowamp-config.cmake \
@@ -60,7 +60,7 @@ step "DESTDIR install: soname $soname, symlinks, pkg-config and CMake files; uni
 
 # 2. A full install: the examples built with nothing but pkg-config, linked dynamically.
 prefix=$scratch/prefix
-$MAKE -s install PREFIX="$prefix" >/dev/null
+$MAKE -s install PREFIX="$prefix" DESTDIR= LIBRARY_TYPES="shared static" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 pkg-config --exists --print-errors "zerowamp = $version" || fail "pkg-config does not find zerowamp $version"
 libdir=$(pkg-config --variable=libdir zerowamp)
@@ -79,7 +79,7 @@ step "pkg-config, dynamic: C (rpath) and C++ (LD_LIBRARY_PATH) examples run"
 # 3. A static-only install: `pkg-config --static` links the archive and the system libraries it
 #    needs (Libs.private).
 static_prefix=$scratch/static
-$MAKE -s install PREFIX="$static_prefix" LIBRARY_TYPES=static >/dev/null
+$MAKE -s install PREFIX="$static_prefix" DESTDIR= LIBRARY_TYPES=static >/dev/null
 [ ! -e "$static_prefix/lib/libzerowamp.so" ] || fail "LIBRARY_TYPES=static installed the shared library"
 export PKG_CONFIG_PATH=$static_prefix/lib/pkgconfig
 # shellcheck disable=SC2046
