@@ -196,12 +196,18 @@ struct Epoch {
     std::abort();
 }
 
+template <class T> struct is_byte : std::false_type {};
+template <> struct is_byte<char> : std::true_type {};
+template <> struct is_byte<signed char> : std::true_type {};
+template <> struct is_byte<unsigned char> : std::true_type {};
+template <> struct is_byte<std::byte> : std::true_type {};
+
+/// A contiguous container of bytes: data() gives a pointer to char-like elements, size() a count.
 template <class C, class = void> struct is_byte_container : std::false_type {};
 template <class C>
 struct is_byte_container<C, std::void_t<decltype(std::declval<const C &>().data()),
                                         decltype(std::declval<const C &>().size())>>
-    : std::bool_constant<std::is_pointer_v<decltype(std::declval<const C &>().data())> &&
-                         sizeof(*std::declval<const C &>().data()) == 1> {};
+    : is_byte<std::remove_cv_t<std::remove_pointer_t<decltype(std::declval<const C &>().data())>>> {};
 
 } // namespace detail
 

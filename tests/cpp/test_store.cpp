@@ -127,6 +127,9 @@ void test_views() {
     std::array<char, 5> hello = {'h', 'e', 'l', 'l', 'o'};
     CHECK(zw::View(bytes) == view && zw::View(hello) == view.subview(0, 5) && zw::View("hello") != view);
     CHECK(zw::View(static_cast<const char *>(nullptr)).empty());
+    std::vector<std::byte> raw(3, std::byte{7});
+    CHECK(zw::View(raw).size() == 3 && zw::View(raw)[2] == 7);
+    static_assert(!std::is_convertible_v<std::vector<int>, zw::View>, "only containers of bytes are Views");
     zw_slice slice = view.c_slice();
     CHECK(slice.data == view.data() && slice.len == view.size());
 }
