@@ -16,11 +16,12 @@
 //! re-exported here.
 pub mod ffi;
 
+/// The Rust-only layers, declared here so that cbindgen (told to skip this module) reads only
+/// [`crate::ffi`]; they are re-exported at the crate root.
+///
 /// cbindgen:ignore
 #[path = "."]
 mod layers {
-    //! The Rust-only layers, declared here so that cbindgen (told to skip this module) reads only
-    //! [`crate::ffi`]; they are re-exported at the crate root.
     pub mod router;
     pub mod runtime;
     pub mod schema;
