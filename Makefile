@@ -150,7 +150,8 @@ LIBRARY_TYPES ?= shared static
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 VERSION_MAJOR = $(word 1,$(subst ., ,$(VERSION)))
 VERSION_MINOR = $(word 2,$(subst ., ,$(VERSION)))
-SONAME      = libzerowamp.so.$(VERSION_MAJOR)
+ABI_VERSION = $(shell sed -n 's/^pub const ZW_ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/ffi/version.rs)
+SONAME      = libzerowamp.so.$(ABI_VERSION)
 SOFILE      = libzerowamp.so.$(VERSION)
 NATIVE_LIBS := $(BUILD)/native-static-libs
 CMAKEDIR    = $(libdir)/cmake/zerowamp

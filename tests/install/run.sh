@@ -18,7 +18,8 @@ warn=(-Wall -Wextra -Wpedantic -Werror)
 c_example=(-std=c11 "${warn[@]}" -Itests/c examples/c/records.c)
 cpp_example=(-std=c++17 "${warn[@]}" -Ischemas/generated/cpp -isystem "$FLATBUFFERS_INCLUDE" examples/cpp/records.cpp)
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-soname=libzerowamp.so.${version%%.*}
+abi=$(sed -n 's/^pub const ZW_ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/ffi/version.rs)
+soname=libzerowamp.so.$abi
 
 fail() { echo "test-install: FAILED: $*" >&2; exit 1; }
 step() { echo "test-install: $*"; }
