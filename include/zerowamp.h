@@ -541,7 +541,9 @@ zw_result zw_table_count(const zw_table *table, const zw_txn *txn, uint64_t *out
 /**
  * Encodes a key for `table` from its elements — one for a simple codec, one per part for a
  * composite — into `buf` (of `len` bytes; `ZW_MAX_KEY_SIZE` always suffices) and writes the
- * encoded length into `*out_len`. Elements that do not match the table's codec give
+ * encoded length into `*out_len`. For a composite key, fewer parts than the codec has give the
+ * encoding of that prefix: every key that starts with those parts sorts at or after it, so it
+ * bounds a `zw_range` over them. Elements that do not match the table's codec give
  * `ZW_ERR_INVALID_KEY`; a buffer too small gives `ZW_ERR_INVALID_ARGUMENT`.
  */
 zw_result zw_table_encode_key(const zw_table *table,

@@ -232,7 +232,9 @@ fn key_from_part<'a>(index: usize, part: &zw_key_part<'a>) -> Result<Key<'a>, zw
 
 /// Encodes a key for `table` from its elements — one for a simple codec, one per part for a
 /// composite — into `buf` (of `len` bytes; `ZW_MAX_KEY_SIZE` always suffices) and writes the
-/// encoded length into `*out_len`. Elements that do not match the table's codec give
+/// encoded length into `*out_len`. For a composite key, fewer parts than the codec has give the
+/// encoding of that prefix: every key that starts with those parts sorts at or after it, so it
+/// bounds a `zw_range` over them. Elements that do not match the table's codec give
 /// `ZW_ERR_INVALID_KEY`; a buffer too small gives `ZW_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn zw_table_encode_key(
@@ -256,9 +258,20 @@ pub extern "C" fn zw_table_encode_key(
             .enumerate()
             .map(|(i, part)| key_from_part(i, part))
             .collect::<Result<Vec<_>, _>>()?;
-        let key = match (table.key_codec(), elements.len()) {
-            (KeyCodec::Composite(_), _) => Key::Composite(elements),
-            (_, 1) => elements.remove(0),
+        let codec = table.key_codec();
+        let mut encoded = Vec::with_capacity(ZW_MAX_KEY_SIZE);
+        match (codec, elements.len()) {
+            (_, 0) => {
+                return Err(fail(
+                    zw_result::ZW_ERR_INVALID_KEY,
+                    format!("{F}: a key needs at least one part"),
+                ))
+            }
+            (KeyCodec::Composite(codecs), n) if n < codecs.len() => {
+                codec.encode_prefix(&elements, &mut encoded)?
+            }
+            (KeyCodec::Composite(_), _) => codec.encode(&Key::Composite(elements), &mut encoded)?,
+            (_, 1) => codec.encode(&elements.remove(0), &mut encoded)?,
             (_, n) => {
                 return Err(fail(
                     zw_result::ZW_ERR_INVALID_KEY,
@@ -268,9 +281,7 @@ pub extern "C" fn zw_table_encode_key(
                     ),
                 ))
             }
-        };
-        let mut encoded = Vec::with_capacity(ZW_MAX_KEY_SIZE);
-        table.key_codec().encode(&key, &mut encoded)?;
+        }
         if encoded.len() > len {
             return Err(fail(
                 zw_result::ZW_ERR_INVALID_ARGUMENT,

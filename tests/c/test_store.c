@@ -251,7 +251,10 @@ static void test_tables_and_transactions(const char *dir, const uint8_t *bfbs, s
     /* 8 bytes big-endian, then "a", the escaped NUL (00 FF), "c" and the terminator (00 01). */
     CHECK(pair_len == 14 && memcmp(pair_key, "\0\0\0\0\0\0\0\1a\0\xff" "c\0\1", 14) == 0);
     CHECK_RC(zw_table_encode_key(table, key_parts, 2, pair_key, 4, &pair_len), ZW_ERR_INVALID_ARGUMENT);
-    CHECK_RC(zw_table_encode_key(table, key_parts, 1, pair_key, sizeof pair_key, &pair_len), ZW_ERR_INVALID_KEY);
+    CHECK_RC(zw_table_encode_key(table, key_parts, 0, pair_key, sizeof pair_key, &pair_len), ZW_ERR_INVALID_KEY);
+    /* One part of two: the prefix, 8 bytes big-endian. */
+    CHECK_OK(zw_table_encode_key(table, key_parts, 1, pair_key, sizeof pair_key, &pair_len));
+    CHECK(pair_len == 8 && memcmp(pair_key, "\0\0\0\0\0\0\0\1", 8) == 0);
     key_parts[1].bytes = bytes("\xff\xfe", 2);
     CHECK_RC(zw_table_encode_key(table, key_parts, 2, pair_key, sizeof pair_key, &pair_len), ZW_ERR_INVALID_KEY);
     key_parts[1].bytes = bytes("a\0c", 3);
@@ -262,6 +265,25 @@ static void test_tables_and_transactions(const char *dir, const uint8_t *bfbs, s
     CHECK_OK(zw_txn_put(txn, table, bytes(pair_key, pair_len), bytes("raw", 3), 0));
     CHECK_OK(zw_table_count(table, txn, &count));
     CHECK(count == 1);
+    /* A prefix bounds a range: (1, "b") and (2, "a") join (1, "a\0c"); the range over (1) finds two. */
+    const char *more[2][2] = {{"\1", "b"}, {"\2", "a"}};
+    for (int i = 0; i < 2; i++) {
+        zw_key_part p[2] = {{ZW_KEY_U64, (uint64_t)more[i][0][0], {NULL, 0}}, {ZW_KEY_STRING, 0, bytes(more[i][1], 1)}};
+        CHECK_OK(zw_table_encode_key(table, p, 2, pair_key, sizeof pair_key, &pair_len));
+        CHECK_OK(zw_txn_put(txn, table, bytes(pair_key, pair_len), bytes("raw", 3), 0));
+    }
+    uint8_t lo[ZW_MAX_KEY_SIZE], hi[ZW_MAX_KEY_SIZE];
+    size_t lo_len = 0, hi_len = 0;
+    zw_key_part first = {ZW_KEY_U64, 1, {NULL, 0}}, second = {ZW_KEY_U64, 2, {NULL, 0}};
+    CHECK_OK(zw_table_encode_key(table, &first, 1, lo, sizeof lo, &lo_len));
+    CHECK_OK(zw_table_encode_key(table, &second, 1, hi, sizeof hi, &hi_len));
+    zw_range under_one = {bytes(lo, lo_len), bytes(hi, hi_len), 0, 0};
+    zw_cursor *prefix_cursor = NULL;
+    CHECK_OK(zw_cursor_open(txn, table, &under_one, &prefix_cursor));
+    int under = 0;
+    while (zw_cursor_next(prefix_cursor, NULL, NULL) == ZW_OK) under++;
+    CHECK(under == 2);
+    zw_cursor_free(prefix_cursor);
     CHECK_OK(zw_txn_truncate(txn, table));
     CHECK_OK(zw_table_count(table, txn, &count));
     CHECK(count == 0);
