@@ -523,7 +523,8 @@ public:
     std::uint64_t count(const Txn &txn) const;
 
     /// Encodes a key of this table's codec from its parts — one per part for a composite key —
-    /// with zw_table_encode_key; parts that do not fit give Error(ZW_ERR_INVALID_KEY).
+    /// with zw_table_encode_key; parts that do not fit give Error(ZW_ERR_INVALID_KEY). Fewer
+    /// parts than a composite key has give that prefix, a bound for a Range over those keys.
     template <class... Parts> Key key(const Parts &...parts) const {
         static_assert(sizeof...(Parts) > 0, "a key has at least one part");
         static_assert((std::is_same_v<Parts, KeyPart> && ...), "Table::key takes KeyPart values");
