@@ -1,0 +1,68 @@
+"""Range iteration: a cursor over a key range of one table, tied to its transaction."""
+
+from ._ffi import ffi
+from ._handles import Owned
+from ._loader import lib
+from .errors import ClosedError, check
+
+
+class Cursor:
+    """An iterator of ``(key, value)`` memoryviews over a key range; made by :meth:`Txn.range`.
+
+    Keys are the encoded key bytes (see :meth:`Table.encode_key`), values the stored bytes, both
+    straight from the map and valid as the values of :meth:`Txn.get`. The cursor is closed when
+    its transaction ends, resets or writes: then ``next()`` raises :class:`ClosedError`.
+    """
+
+    def __init__(self, txn, table, start, stop, reverse, limit, stop_inclusive):
+        self.txn = txn
+        self.table = table
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0 or None")
+        rng = ffi.new("zw_range *")
+        keep = []
+        for field, bound in (("from", start), ("to", stop)):
+            if bound is not None:
+                buf = ffi.new("uint8_t[]", lib.ZW_MAX_KEY_SIZE)
+                keep.append(buf)
+                setattr(getattr(rng, field), "data", buf)
+                setattr(getattr(rng, field), "len", table.key.encode(table._handle(), bound, buf))
+        rng.flags = (lib.ZW_RANGE_REVERSE if reverse else 0) | (
+            lib.ZW_RANGE_TO_INCLUSIVE if stop_inclusive else 0
+        )
+        rng.limit = limit or 0
+        out = ffi.new("zw_cursor **")
+        check(lib.zw_cursor_open(txn._handle(), table._handle(), rng, out))
+        self._owned = Owned(out[0], "cursor", lib.zw_cursor_free, size=256)
+        self._key = ffi.new("zw_slice *")
+        self._value = ffi.new("zw_slice *")
+        self._done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        ptr = self._owned.ptr
+        if ptr is None:
+            if self._done:
+                raise StopIteration
+            raise ClosedError("the cursor's transaction has ended or been reset")
+        rc = lib.zw_cursor_next(ptr, self._key, self._value)
+        if rc == lib.ZW_NOT_FOUND:
+            self._done = True
+            self._owned.free()
+            raise StopIteration
+        check(rc)
+        views = self.txn._views
+        key, value = self._key, self._value
+        return views.make(key.data, key.len), views.make(value.data, value.len)
+
+    def close(self):
+        """Frees the cursor (its transaction does this when it ends)."""
+        self._owned.free()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
