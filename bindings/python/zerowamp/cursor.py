@@ -4,6 +4,10 @@ from ._ffi import ffi
 from ._handles import Owned
 from ._loader import lib
 from .errors import ClosedError, check
+from .keys import Scratch
+
+_NOT_FOUND = lib.ZW_NOT_FOUND
+_next = lib.zw_cursor_next
 
 
 class Cursor:
@@ -20,13 +24,12 @@ class Cursor:
         if limit is not None and limit < 0:
             raise ValueError("limit must be >= 0 or None")
         rng = ffi.new("zw_range *")
-        keep = []
-        for field, bound in (("from", start), ("to", stop)):
-            if bound is not None:
-                buf = ffi.new("uint8_t[]", lib.ZW_MAX_KEY_SIZE)
-                keep.append(buf)
-                setattr(getattr(rng, field), "data", buf)
-                setattr(getattr(rng, field), "len", table.key.encode(table._handle(), bound, buf))
+        # The bounds are copied by zw_cursor_open; their buffers need to live through the call.
+        scratch = (Scratch(), Scratch())
+        if start is not None:
+            setattr(rng, "from", table.key.encode(table._handle(), start, scratch[0])[0])
+        if stop is not None:
+            rng.to = table.key.encode(table._handle(), stop, scratch[1])[0]
         rng.flags = (lib.ZW_RANGE_REVERSE if reverse else 0) | (
             lib.ZW_RANGE_TO_INCLUSIVE if stop_inclusive else 0
         )
@@ -47,8 +50,8 @@ class Cursor:
             if self._done:
                 raise StopIteration
             raise ClosedError("the cursor's transaction has ended or been reset")
-        rc = lib.zw_cursor_next(ptr, self._key, self._value)
-        if rc == lib.ZW_NOT_FOUND:
+        rc = _next(ptr, self._key, self._value)
+        if rc == _NOT_FOUND:
             self._done = True
             self._owned.free()
             raise StopIteration

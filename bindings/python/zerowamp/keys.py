@@ -19,6 +19,23 @@ CODECS = {
     "bytes": lib.ZW_KEY_BYTES,
 }
 _U64_LIMIT = 1 << 64
+# Looked up once: attribute access on the library object costs a call on CPython.
+_U64, _UUID, _STRING = lib.ZW_KEY_U64, lib.ZW_KEY_UUID, lib.ZW_KEY_STRING
+MAX_KEY_SIZE = lib.ZW_MAX_KEY_SIZE
+_encode_key = lib.zw_table_encode_key
+
+
+class Scratch:
+    """Buffers for encoding keys again and again (one per transaction: no allocation per key).
+    ``slice`` is a ``zw_slice`` over ``buf`` whose ``len`` :meth:`KeyCodec.encode` sets."""
+
+    __slots__ = ("buf", "parts", "out_len", "slice")
+
+    def __init__(self, parts=4):
+        self.buf = ffi.new("uint8_t[]", MAX_KEY_SIZE)
+        self.parts = ffi.new("zw_key_part[]", parts)
+        self.out_len = ffi.new("size_t *")
+        self.slice = ffi.new("zw_slice *", (self.buf, 0))
 
 
 class KeyCodec:
@@ -49,40 +66,45 @@ class KeyCodec:
         else:
             opts.key_codec = self.codes[0]
 
-    def encode(self, table, key, buf):
-        """Encodes ``key`` for the table handle ``table`` into ``buf`` (``uint8_t[ZW_MAX_KEY_SIZE]``);
-        returns the length."""
-        values = key if self.composite else (key,)
-        if self.composite and not isinstance(key, tuple):
-            raise InvalidKey(f"a key of this table is a tuple {self.spec}, not {type(key).__name__}")
+    def encode(self, table, key, scratch):
+        """Encodes ``key`` for the table handle ``table`` into ``scratch.buf``; returns
+        ``scratch.slice``, a ``zw_slice`` of the encoded bytes."""
         codes = self.codes
+        if self.composite:
+            if not isinstance(key, tuple):
+                raise InvalidKey(f"a key of this table is a tuple {self.spec}, not {type(key).__name__}")
+            if len(key) != len(codes):
+                raise InvalidKey(f"a key of this table has {len(codes)} parts {self.spec}, not {len(key)}")
+            values = key
+        else:
+            values = (key,)
         n = len(values)
-        if n != len(codes):
-            raise InvalidKey(f"a key of this table has {len(codes)} parts {self.spec}, not {n}")
-        parts = ffi.new("zw_key_part[]", n)
+        parts = scratch.parts if n <= len(scratch.parts) else ffi.new("zw_key_part[]", n)
         keep = []
         for i in range(n):
             _fill(parts[i], codes[i], values[i], keep)
-        out_len = ffi.new("size_t *")
-        check(lib.zw_table_encode_key(table, parts, n, buf, lib.ZW_MAX_KEY_SIZE, out_len))
-        return out_len[0]
+        out_len = scratch.out_len
+        check(_encode_key(table, parts, n, scratch.buf, MAX_KEY_SIZE, out_len))
+        key_slice = scratch.slice
+        key_slice.len = out_len[0]
+        return key_slice
 
 
 def _fill(part, code, value, keep):
     part.codec = code
-    if code == lib.ZW_KEY_U64:
+    if code == _U64:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < _U64_LIMIT:
             raise InvalidKey(f"a u64 key part is an int from 0 to 2**64-1, not {value!r}")
         part.u64 = value
         return
-    if code == lib.ZW_KEY_STRING:
+    if code == _STRING:
         if not isinstance(value, str):
             raise InvalidKey(f"a str key part is a str, not {type(value).__name__}")
         try:
             value = value.encode("utf-8")
         except UnicodeEncodeError as err:
             raise InvalidKey(f"a str key part must be valid UTF-8: {err}") from None
-    elif code == lib.ZW_KEY_UUID and isinstance(value, uuid.UUID):
+    elif code == _UUID and isinstance(value, uuid.UUID):
         value = value.bytes
     elif isinstance(value, str):
         raise InvalidKey(f"a {_name(code)} key part is bytes, not str")

@@ -4,7 +4,7 @@ from ._ffi import ffi
 from ._handles import Owned
 from ._loader import lib
 from .errors import ClosedError, check
-from .keys import KeyCodec
+from .keys import KeyCodec, Scratch
 
 
 class Table:
@@ -48,9 +48,8 @@ class Table:
 
     def encode_key(self, key):
         """The bytes ``key`` is stored under in this table."""
-        buf = ffi.new("uint8_t[]", lib.ZW_MAX_KEY_SIZE)
-        n = self.key.encode(self._handle(), key, buf)
-        return ffi.buffer(buf, n)[:]
+        encoded = self.key.encode(self._handle(), key, Scratch())
+        return ffi.buffer(encoded.data, encoded.len)[:]
 
     @property
     def closed(self):

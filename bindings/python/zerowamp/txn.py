@@ -10,6 +10,11 @@ from ._loader import lib
 from ._views import Views
 from .cursor import Cursor
 from .errors import ClosedError, check
+from .keys import Scratch
+
+# Looked up once: attribute access on the library object costs a call on CPython.
+_NOT_FOUND = lib.ZW_NOT_FOUND
+_get = lib.zw_txn_get
 
 
 class Txn:
@@ -36,7 +41,7 @@ class Txn:
         self._cursors = cursors = weakref.WeakSet()
         self._owned = Owned(out[0], "txn", _finalizer(views, cursors, self.write, self._thread), 4096)
         self._out = ffi.new("zw_slice *")
-        self._key = ffi.new("uint8_t[]", lib.ZW_MAX_KEY_SIZE)
+        self._scratch = Scratch()
         env._adopt(self)
 
     # --- state ------------------------------------------------------------------------------
@@ -57,8 +62,8 @@ class Txn:
         self._cursors.clear()
 
     def _encode(self, table, key):
-        n = table.key.encode(table._handle(), key, self._key)
-        return (self._key, n)
+        """``key`` encoded for ``table``, as a ``zw_slice`` (valid until the next encode)."""
+        return table.key.encode(table._handle(), key, self._scratch)[0]
 
     @property
     def closed(self):
@@ -71,8 +76,8 @@ class Txn:
         """The value under ``key`` as a read-only memoryview into the map, or ``None``."""
         ptr = self._handle()
         out = self._out
-        rc = lib.zw_txn_get(ptr, table._handle(), self._encode(table, key), out)
-        if rc == lib.ZW_NOT_FOUND:
+        rc = _get(ptr, table._handle(), self._encode(table, key), out)
+        if rc == _NOT_FOUND:
             return None
         check(rc)
         return self._views.make(out.data, out.len)
@@ -116,7 +121,7 @@ class Txn:
         key = self._encode(table, key)
         self._invalidate()
         rc = lib.zw_txn_delete(ptr, table._handle(), key)
-        if rc == lib.ZW_NOT_FOUND:
+        if rc == _NOT_FOUND:
             return False
         check(rc)
         return True
