@@ -121,6 +121,8 @@ def test_ranges(env, records):
         assert ids(txn, records, start=45) == list(range(45, 51))
         assert ids(txn, records, stop=3) == [1, 2]
         assert ids(txn, records, limit=4) == [1, 2, 3, 4]
+        assert ids(txn, records, limit=0) == []
+        assert ids(txn, records, limit=None) == list(range(1, 51))
         assert ids(txn, records, reverse=True, limit=2) == [50, 49]
         assert ids(txn, records, start=100) == []
         for key, value in txn.range(records, start=7, limit=1):

@@ -33,23 +33,27 @@ class Cursor:
         rng.flags = (lib.ZW_RANGE_REVERSE if reverse else 0) | (
             lib.ZW_RANGE_TO_INCLUSIVE if stop_inclusive else 0
         )
+        self._key = ffi.new("zw_slice *")
+        self._value = ffi.new("zw_slice *")
+        # C's limit 0 means "no limit"; Python's limit=0 means no records: no cursor at all.
+        self._done = limit == 0
+        self._owned = None
+        if self._done:
+            return
         rng.limit = limit or 0
         out = ffi.new("zw_cursor **")
         check(lib.zw_cursor_open(txn._handle(), table._handle(), rng, out))
         self._owned = Owned(out[0], "cursor", lib.zw_cursor_free, size=256)
-        self._key = ffi.new("zw_slice *")
-        self._value = ffi.new("zw_slice *")
-        self._done = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if self._done:
+            raise StopIteration
         ptr = self._owned.ptr
         if ptr is None:
-            if self._done:
-                raise StopIteration
-            raise ClosedError("the cursor's transaction has ended or been reset")
+            raise ClosedError("the cursor's transaction has ended or been reset, or it was closed")
         rc = _next(ptr, self._key, self._value)
         if rc == _NOT_FOUND:
             self._done = True
@@ -62,7 +66,8 @@ class Cursor:
 
     def close(self):
         """Frees the cursor (its transaction does this when it ends)."""
-        self._owned.free()
+        if self._owned is not None:
+            self._owned.free()
 
     def __enter__(self):
         return self
