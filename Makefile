@@ -119,7 +119,6 @@ test-c: release $(C_TESTS)
 PY_DIR   := bindings/python
 PY_FFI   := $(PY_DIR)/zerowamp/_ffi.py
 PY_RUN   := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
-PY_TESTS := $(wildcard $(PY_DIR)/tests/*.py)
 
 $(PY_FFI): include/zerowamp.h $(PY_DIR)/build_ffi.py $(VENV)/.stamp
 	$(VENV_PY) $(PY_DIR)/build_ffi.py include/zerowamp.h $@
