@@ -7,6 +7,7 @@ SHELL        := bash
 .SHELLFLAGS  := -eu -o pipefail -c
 CARGO        ?= cargo
 PYTHON       ?= python3
+PYPY         ?= pypy3
 CC           ?= cc
 CXX          ?= c++
 CBINDGEN_VERSION := 0.29.4
@@ -15,6 +16,7 @@ VENV      := .venv
 VENV_PY   := $(VENV)/bin/python
 FLATC     := $(VENV)/bin/flatc
 CBINDGEN  := .tools/bin/cbindgen
+# cargo puts its output under $CARGO_TARGET_DIR when that is set (a worktree's own target dir).
 RELEASE   := $(or $(CARGO_TARGET_DIR),target)/release
 LIB_A     := $(RELEASE)/libzerowamp.a
 LIB_SO    := $(RELEASE)/libzerowamp.so
@@ -24,8 +26,9 @@ CWARN      := -Wall -Wextra -Wpedantic -Werror
 C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
-.PHONY: all build release venv tools header check-header schemas check-schemas lint test test-rust \
-        test-c test-cpp test-header test-install install uninstall demo bench bench-store clean
+.PHONY: all build release venv venv-pypy tools header check-header schemas check-schemas lint test \
+        test-rust test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
+        install uninstall demo bench bench-store clean
 
 all: release
 
@@ -37,6 +40,15 @@ $(VENV)/.stamp: requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.stamp
+
+# PyPy (Debian's pypy3) for the Python binding's tests; it brings its own cffi.
+VENV_PYPY := .venv-pypy
+$(VENV_PYPY)/.stamp: requirements-dev.txt
+	$(PYPY) -m venv $(VENV_PYPY)
+	$(VENV_PYPY)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv-pypy: $(VENV_PYPY)/.stamp
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
@@ -63,8 +75,9 @@ schemas: venv
 
 check-schemas: venv
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	schemas/generate.sh "$$scratch"; \
-	diff -r "$$scratch/generated" schemas/generated && diff -r "$$scratch/bfbs" schemas/bfbs || \
+	schemas/generate.sh "$$scratch" "$$scratch/python"; \
+	diff -r "$$scratch/generated" schemas/generated && diff -r "$$scratch/bfbs" schemas/bfbs && \
+	  diff -r "$$scratch/python/zerowamp/sample" bindings/python/zerowamp/sample || \
 	  { echo "generated schema code is stale: run 'make schemas' and commit it"; exit 1; }
 	@echo "check-schemas: generated code matches schemas/*.fbs"
 
@@ -133,7 +146,43 @@ test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_double_include
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
 	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
 
-test: tools check-header check-schemas lint test-header test-rust test-c test-cpp test-install
+# The Python binding: its CFFI declarations are generated from the header (bindings/python/
+# build_ffi.py); the same tests run on CPython and on PyPy against the release library, then the
+# Python example runs on both.
+PY_DIR   := bindings/python
+PY_FFI   := $(PY_DIR)/zerowamp/_ffi.py
+PY_RUN   := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
+
+$(PY_FFI): include/zerowamp.h $(PY_DIR)/build_ffi.py $(VENV)/.stamp
+	$(VENV_PY) $(PY_DIR)/build_ffi.py include/zerowamp.h $@
+
+python-ffi: $(PY_FFI)
+
+test-python: release $(PY_FFI) $(VENV)/.stamp $(VENV_PYPY)/.stamp
+	@for py in $(VENV_PY) $(VENV_PYPY)/bin/python; do \
+	  echo "== pytest on $$($$py -c 'import sys, platform; print(platform.python_implementation(), sys.version.split()[0])')"; \
+	  $(PY_RUN) $$py -m pytest -q -p no:cacheprovider $(PY_DIR)/tests; \
+	  scratch=$$(mktemp -d); \
+	  $(PY_RUN) $$py examples/python/store_demo.py schemas/bfbs/record.bfbs "$$scratch" || { rm -rf "$$scratch"; exit 1; }; \
+	  rm -rf "$$scratch"; \
+	done
+
+# A wheel that bundles the shared library; tagged py3-none-<platform>: ABI mode compiles nothing
+# against a Python, so the one wheel installs on CPython and PyPy alike.
+WHEEL_DIR := $(BUILD)/wheel
+
+wheel: release $(VENV)/.stamp
+	rm -rf $(WHEEL_DIR) $(PY_DIR)/build
+	ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) $(VENV)/bin/pip wheel -q --no-deps -w $(WHEEL_DIR) $(PY_DIR)
+	rm -rf $(PY_DIR)/build
+	@ls $(WHEEL_DIR)/*.whl
+
+# Installs the wheel into fresh virtualenvs (CPython and PyPy) and reads a record with it.
+test-wheel: wheel venv-pypy
+	$(VENV_PY) $(PY_DIR)/tools/check_wheel.py $(WHEEL_DIR)/*.whl schemas/bfbs/record.bfbs $(PYTHON) $(PYPY)
+
+test: tools check-header check-schemas lint test-header test-rust test-c test-cpp test-install \
+      test-python test-wheel
 	@echo "make test: all passed"
 
 # --- install -----------------------------------------------------------------------------------
