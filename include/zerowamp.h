@@ -527,8 +527,9 @@ zw_result zw_table_open(const zw_env *env,
                         zw_table **out);
 
 /**
- * Frees a table handle. NULL is allowed. Call it exactly once, after the transactions and
- * cursors that use it have ended. The table and its records stay in the environment.
+ * Frees a table handle. NULL is allowed. Call it exactly once, in any order with the
+ * transactions and cursors that use it (they keep what they need of the table alive). The table
+ * and its records stay in the environment.
  */
 void zw_table_free(zw_table *table);
 
@@ -612,7 +613,9 @@ zw_result zw_txn_get(const zw_txn *txn, const zw_table *table, zw_slice key, zw_
  *
  * In a table with a FlatBuffers root type the value is verified first: an invalid buffer gives
  * `ZW_ERR_VERIFY` (the message says what is wrong) and nothing is written — the transaction
- * stays usable. Both buffers are copied into the map; the caller keeps them. Earlier values and
+ * stays usable. Both buffers are copied into the map; the caller keeps them. They must not point
+ * into this environment's map (a value from `zw_txn_get`): copy such a value first, because the
+ * write may move the page it lives on. Earlier values and
  * cursors of this transaction become invalid. `ZW_ERR_MAP_FULL`: abort, grow the map, redo.
  */
 zw_result zw_txn_put(zw_txn *txn,

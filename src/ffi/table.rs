@@ -153,8 +153,9 @@ pub extern "C" fn zw_table_open(
     })
 }
 
-/// Frees a table handle. NULL is allowed. Call it exactly once, after the transactions and
-/// cursors that use it have ended. The table and its records stay in the environment.
+/// Frees a table handle. NULL is allowed. Call it exactly once, in any order with the
+/// transactions and cursors that use it (they keep what they need of the table alive). The table
+/// and its records stay in the environment.
 #[no_mangle]
 pub extern "C" fn zw_table_free(table: *mut zw_table) {
     boundary(|| {

@@ -266,7 +266,9 @@ pub extern "C" fn zw_txn_get(
 ///
 /// In a table with a FlatBuffers root type the value is verified first: an invalid buffer gives
 /// `ZW_ERR_VERIFY` (the message says what is wrong) and nothing is written — the transaction
-/// stays usable. Both buffers are copied into the map; the caller keeps them. Earlier values and
+/// stays usable. Both buffers are copied into the map; the caller keeps them. They must not point
+/// into this environment's map (a value from `zw_txn_get`): copy such a value first, because the
+/// write may move the page it lives on. Earlier values and
 /// cursors of this transaction become invalid. `ZW_ERR_MAP_FULL`: abort, grow the map, redo.
 #[no_mangle]
 pub extern "C" fn zw_txn_put(
