@@ -514,7 +514,8 @@ private:
 
 class Txn;
 
-/// A table of an environment (zw_table). Thread-safe; free it after the transactions using it.
+/// A table of an environment (zw_table). Thread-safe; may be destroyed before or after the
+/// transactions using it.
 class Table {
 public:
     Table() noexcept = default;
