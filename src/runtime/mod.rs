@@ -67,7 +67,7 @@ pub use options::{
 };
 pub use timer::TimerId;
 
-pub use crate::transport::framed::{CopyStats, OpenInfo, TransportError};
+pub use crate::transport::framed::{CopyStats, OpenInfo, Outgoing, TransportError};
 
 use connection::ConnShared;
 use dispatch::Dispatcher;
