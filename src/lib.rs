@@ -4,6 +4,8 @@
 //! The layers, each depending only on those listed after it (docs/architecture.md):
 //!
 //! - [`ffi`]: the C ABI (`include/zerowamp.h`), a thin shell over the Rust API.
+//! - [`client`]: the WAMP client: calls, PubSub, registrations, reconnects, zero-copy sending
+//!   from LMDB.
 //! - [`runtime`]: the mio reactor: connections, listeners, timers, an I/O thread or caller-driven
 //!   dispatch.
 //! - [`transport`]: RawSocket (sans-IO), WebSocket, TLS, streams and URLs.
@@ -13,6 +15,8 @@
 //!
 //! Only [`ffi`] is read by cbindgen; the `cbindgen:ignore` marks keep the Rust-only layers out
 //! of the C header.
+/// cbindgen:ignore
+pub mod client;
 pub mod ffi;
 /// cbindgen:ignore
 pub mod runtime;
