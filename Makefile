@@ -24,8 +24,8 @@ CWARN      := -Wall -Wextra -Wpedantic -Werror
 C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
-.PHONY: all build release venv tools header check-header schemas check-schemas lint test test-rust \
-        test-c test-header demo bench bench-store clean
+.PHONY: all build release venv venv-interop tools header check-header schemas check-schemas lint test test-rust \
+        test-interop test-c test-header demo bench bench-store clean
 
 all: release
 
@@ -37,6 +37,15 @@ $(VENV)/.stamp: requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.stamp
+
+# crossbar and autobahn-python for the interop tests, from a frozen list (resolving them from
+# scratch takes minutes); installed together with requirements-dev.txt, which pins flatbuffers.
+$(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.stamp
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt \
+	  -r requirements-interop.txt
+	touch $@
+
+venv-interop: $(VENV)/.stamp-interop
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
@@ -74,8 +83,13 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -q -- -D warnings
 
+# Everything but the crossbar interop tests (named crossbar_*), which test-interop runs.
 test-rust:
-	$(CARGO) test --quiet
+	$(CARGO) test --quiet -- --skip crossbar_
+
+# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs).
+test-interop: venv-interop
+	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
@@ -101,7 +115,7 @@ test-c: release $(C_TESTS)
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	$(VALGRIND) $(BUILD)/c/test_store schemas/bfbs/record.bfbs "$$scratch"
 
-test: tools check-header check-schemas lint test-header test-rust test-c
+test: tools check-header check-schemas lint test-header test-rust test-interop test-c
 	@echo "make test: all passed"
 
 # --- the demo and benchmarks -------------------------------------------------------------------

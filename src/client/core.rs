@@ -175,8 +175,9 @@ impl Core {
                     if let Some(call) = self.calls.remove(&tag.id) {
                         if !mine {
                             let e = error.clone();
-                            self.actions
-                                .push(Box::new(move || (call.on_result)(Err(CallError::Client(e)))));
+                            self.actions.push(Box::new(move || {
+                                (call.on_result)(Err(CallError::Client(e)))
+                            }));
                         }
                     }
                 }
@@ -322,8 +323,9 @@ impl Core {
         };
         for (_, call) in self.calls.drain() {
             let e = lost.clone();
-            self.actions
-                .push(Box::new(move || (call.on_result)(Err(CallError::Client(e)))));
+            self.actions.push(Box::new(move || {
+                (call.on_result)(Err(CallError::Client(e)))
+            }));
         }
         let pending: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         for p in pending {

@@ -99,9 +99,9 @@ impl fmt::Display for Error {
                 "a blocking client method was called from inside a client callback; use the \
                  callback-based form there",
             ),
-            Error::InvocationGone => f.write_str(
-                "the invocation was already answered, or its session has ended",
-            ),
+            Error::InvocationGone => {
+                f.write_str("the invocation was already answered, or its session has ended")
+            }
             Error::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
         }
     }

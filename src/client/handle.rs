@@ -20,7 +20,7 @@ use super::registration::{Callee, Registration};
 use super::shared::{Context, Shared};
 use super::stats::ClientStats;
 use super::subscription::Subscription;
-use super::waiter::{in_callback, Slot, WaitError};
+use super::waiter::{Slot, WaitError};
 
 /// A WAMP client: one session on one router, reconnected when the connection is lost. `Send +
 /// Sync` and cheap to clone (an `Arc`): use it from any thread. See the
@@ -39,12 +39,10 @@ impl Client {
     /// returns once the session is established, or the error that prevented it (the first
     /// connection is not retried, so a wrong URL or credential fails at once).
     pub fn connect(url: &str, realm: &str, options: ClientOptions) -> Result<Client, Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
         let url = TransportUrl::parse(url)?;
         let timeout = options.connect_timeout;
         let shared = Shared::new(url, realm, options)?;
+        shared.check_may_block()?;
         let joined = Arc::new(Slot::new());
         {
             let mut core = shared.lock();
@@ -67,7 +65,9 @@ impl Client {
     /// What the router said when the current session was joined (authid, authrole, ...).
     pub fn joined(&self) -> Option<Joined> {
         let core = self.shared.lock();
-        core.joined.clone().filter(|_| core.session.state() == State::Established)
+        core.joined
+            .clone()
+            .filter(|_| core.session.state() == State::Established)
     }
 
     /// Whether a session is established now.
@@ -78,9 +78,7 @@ impl Client {
     /// Waits until a session is established (after a reconnect), at most `timeout`; returns
     /// its id.
     pub fn wait_joined(&self, timeout: Duration) -> Result<Id, Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
+        self.shared.check_may_block()?;
         let joined = Arc::new(Slot::new());
         {
             let mut core = self.shared.lock();
@@ -113,9 +111,7 @@ impl Client {
         payload: Payload,
         options: CallOptions,
     ) -> Result<CallResult, CallError> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback.into());
-        }
+        self.shared.check_may_block()?;
         let result = Arc::new(Slot::new());
         let filled = result.clone();
         self.call_async(procedure, payload, options, move |r| filled.fill(r))?;
@@ -174,12 +170,9 @@ impl Client {
             options.timeout = self.shared.options.call_timeout;
         }
         let mut core = self.shared.admit()?;
-        let request = core.session.call(
-            procedure,
-            payload,
-            options,
-            std::time::Instant::now(),
-        )?;
+        let request = core
+            .session
+            .call(procedure, payload, options, std::time::Instant::now())?;
         core.calls.insert(request, call);
         let generation = core.generation;
         let own = Tag {
@@ -208,14 +201,15 @@ impl Client {
         options: PublishOptions,
     ) -> Result<Option<Id>, Error> {
         let acknowledge = options.acknowledge;
-        if acknowledge && in_callback() {
-            return Err(Error::BlockingInCallback);
+        if acknowledge {
+            self.shared.check_may_block()?;
         }
         let mut core = self.shared.admit()?;
         let request = core.session.publish(topic, payload, options)?;
         let reply = acknowledge.then(|| Arc::new(Slot::new()));
         if let Some(reply) = &reply {
-            core.pending.insert(request, Pending::Publish(reply.clone()));
+            core.pending
+                .insert(request, Pending::Publish(reply.clone()));
         }
         let own = Tag {
             kind: MessageType::Publish,
@@ -242,9 +236,7 @@ impl Client {
         options: SubscribeOptions,
         handler: impl FnMut(&EventDelivery) + Send + 'static,
     ) -> Result<Subscription, Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
+        self.shared.check_may_block()?;
         let handler: EventHandler = Arc::new(Mutex::new(Box::new(handler)));
         let mut core = self.shared.admit()?;
         let local = core.subs.add(topic, options.clone(), handler);
@@ -286,9 +278,7 @@ impl Client {
         options: RegisterOptions,
         callee: impl Callee,
     ) -> Result<Registration, Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
+        self.shared.check_may_block()?;
         let handler: CalleeHandler = Arc::new(Mutex::new(Box::new(callee)));
         let mut core = self.shared.admit()?;
         let local = core.regs.add(procedure, options.clone(), handler);
@@ -326,9 +316,7 @@ impl Client {
     /// the connection and stops reconnecting. Calls still waiting fail with
     /// [`Error::SessionLost`]; later requests fail with [`Error::Closed`].
     pub fn leave(&self) -> Result<(), Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
+        self.shared.check_may_block()?;
         let closed = Arc::new(Slot::new());
         let mut core = self.shared.lock();
         if core.closed.is_some() {

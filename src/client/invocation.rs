@@ -111,7 +111,10 @@ impl Invocation {
             progress: true,
             ..YieldOptions::default()
         };
-        self.answer(move |session, id| session.yield_(id, payload, options), false)
+        self.answer(
+            move |session, id| session.yield_(id, payload, options),
+            false,
+        )
     }
 
     /// Answers with the result.
@@ -123,7 +126,10 @@ impl Invocation {
     /// [`YieldOptions::passthru`]).
     pub fn yield_with(mut self, payload: Payload, options: YieldOptions) -> Result<(), Error> {
         let last = !options.progress;
-        let done = self.answer(move |session, id| session.yield_(id, payload, options), last);
+        let done = self.answer(
+            move |session, id| session.yield_(id, payload, options),
+            last,
+        );
         self.answered |= last;
         done
     }

@@ -19,7 +19,7 @@ use super::core::{Action, Core, Pending};
 use super::error::Error;
 use super::options::{ClientOptions, SendFull};
 use super::outbox::Tag;
-use super::waiter::{in_callback, CallbackScope, Slot, WaitError, Waiter};
+use super::waiter::{CallbackScope, Slot, WaitError, Waiter};
 
 /// Where the code that took the lock runs, which decides where its actions run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +98,14 @@ impl Shared {
         lock(&self.core)
     }
 
+    /// `Ok` when this thread may wait for the client's answers (see [`Waiter::may_block`]).
+    pub(crate) fn check_may_block(&self) -> Result<(), Error> {
+        match self.waiter.may_block() {
+            true => Ok(()),
+            false => Err(Error::BlockingInCallback),
+        }
+    }
+
     /// The runtime connection settings for this client.
     pub(crate) fn connect_options(&self) -> ConnectOptions {
         let subprotocols = self
@@ -148,7 +156,8 @@ impl Shared {
             Context::Callback => run_actions(actions),
             Context::Api if actions.is_empty() => {}
             Context::Api => {
-                self.runtime.timer(Duration::ZERO, move || run_actions(actions));
+                self.runtime
+                    .timer(Duration::ZERO, move || run_actions(actions));
             }
         }
     }
@@ -205,10 +214,12 @@ impl Shared {
             }
             drop(core);
             let wait = match self.options.send_full {
-                SendFull::Block(wait) if !(in_callback() && self.runtime.fd().is_none()) => wait,
-                _ => return Err(Error::QueueFull {
-                    waited: started.elapsed(),
-                }),
+                SendFull::Block(wait) if !self.runtime.on_io_thread() => wait,
+                _ => {
+                    return Err(Error::QueueFull {
+                        waited: started.elapsed(),
+                    })
+                }
             };
             let left = wait.saturating_sub(started.elapsed());
             let room = self.waiter.poll_until(left, || {
@@ -227,7 +238,11 @@ impl Shared {
 
     /// Sends what the session queued for a request just made; the request's own send failure,
     /// if any, is returned (and the request forgotten), others fail their waiters.
-    pub(crate) fn send_request(&self, mut core: MutexGuard<'_, Core>, own: Tag) -> Result<(), Error> {
+    pub(crate) fn send_request(
+        &self,
+        mut core: MutexGuard<'_, Core>,
+        own: Tag,
+    ) -> Result<(), Error> {
         let (failures, _) = core.flush(&self.encode_copied);
         let failed = core.settle(failures, Some(own));
         self.finish(core, Context::Api);
@@ -293,9 +308,7 @@ impl Shared {
     /// Lets go of a subscription or registration record and, if the router knows it, tells the
     /// router and waits for its answer.
     pub(crate) fn release(&self, kind: Membership, local: u64) -> Result<(), Error> {
-        if in_callback() {
-            return Err(Error::BlockingInCallback);
-        }
+        self.check_may_block()?;
         let mut core = self.lock();
         let router_id = match kind {
             Membership::Subscription => core.subs.remove(local).and_then(|r| r.router_id),
@@ -357,7 +370,7 @@ impl Drop for Shared {
             let _ = core.session.leave(super::core::CLOSE_REALM, None);
             let _ = core.flush(&self.encode_copied);
         }
-        let on_io_thread = in_callback() && self.runtime.fd().is_none();
+        let on_io_thread = self.runtime.on_io_thread();
         if let Some(conn) = core.conn.take() {
             conn.close();
             if !on_io_thread {

@@ -107,9 +107,23 @@ pub(crate) struct Waiter {
 const POLL: Duration = Duration::from_millis(10);
 
 impl Waiter {
+    /// Whether this thread may wait for this client's answers: not on its own I/O thread
+    /// (I/O-thread mode), not inside any dispatch (caller-driven mode, where the answer would
+    /// have to be dispatched by the waiting thread itself).
+    pub(crate) fn may_block(&self) -> bool {
+        match self.mode {
+            Mode::IoThread => !self.runtime.on_io_thread(),
+            Mode::CallerDriven => !in_callback(),
+        }
+    }
+
     /// Waits for `slot` to be filled, at most `timeout` (`None`: no limit).
-    pub(crate) fn wait<T>(&self, slot: &Slot<T>, timeout: Option<Duration>) -> Result<T, WaitError> {
-        if in_callback() {
+    pub(crate) fn wait<T>(
+        &self,
+        slot: &Slot<T>,
+        timeout: Option<Duration>,
+    ) -> Result<T, WaitError> {
+        if !self.may_block() {
             return Err(WaitError::InCallback);
         }
         let until = timeout.and_then(|t| Instant::now().checked_add(t));

@@ -313,6 +313,12 @@ impl RuntimeHandle {
         self.shared.post(Command::CancelTimer(id));
     }
 
+    /// Whether the calling thread is this runtime's I/O thread (where waiting for the runtime,
+    /// or dropping it, would never end).
+    pub fn on_io_thread(&self) -> bool {
+        self.shared.on_io_thread()
+    }
+
     /// Caller-driven mode: the descriptor that is readable while callbacks are due. `None` in
     /// I/O-thread mode.
     pub fn fd(&self) -> Option<RawFd> {
