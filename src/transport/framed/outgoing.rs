@@ -45,17 +45,6 @@ impl Outgoing {
     pub fn into_parts(self) -> [Bytes; 2] {
         [self.head, self.body]
     }
-
-    /// The message as one buffer: free when `body` is empty, a copy otherwise.
-    pub fn to_bytes(&self) -> Bytes {
-        if self.body.is_empty() {
-            return self.head.clone();
-        }
-        let mut joined = Vec::with_capacity(self.len());
-        joined.extend_from_slice(&self.head);
-        joined.extend_from_slice(&self.body);
-        Bytes::from(joined)
-    }
 }
 
 impl From<Bytes> for Outgoing {
