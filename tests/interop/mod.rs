@@ -65,6 +65,11 @@ pub fn free_port() -> u16 {
 pub struct Crossbar {
     pub ws_port: u16,
     pub rs_port: u16,
+    /// WebSocket and RawSocket over TLS, with a certificate from a CA made for this run.
+    pub wss_port: u16,
+    pub rss_port: u16,
+    /// That CA, in PEM.
+    pub ca_pem: String,
     /// How long it took to boot.
     pub boot: Duration,
     dir: PathBuf,
@@ -81,12 +86,20 @@ impl Crossbar {
         format!("rs://127.0.0.1:{}", self.rs_port)
     }
 
-    /// The URL for a transport name (`ws` or `rs`).
+    /// The URL for a transport name (`ws`, `rs`, `wss`, `rss`).
     pub fn url(&self, transport: &str) -> String {
         match transport {
             "ws" => self.ws_url(),
+            "wss" => format!("wss://localhost:{}/ws", self.wss_port),
+            "rss" => format!("rss://localhost:{}", self.rss_port),
             _ => self.rs_url(),
         }
+    }
+
+    /// A client TLS config trusting the run's CA.
+    pub fn tls(&self) -> zerowamp::transport::tls::TlsClientConfig {
+        zerowamp::transport::tls::TlsClientConfig::from_ca_pem(self.ca_pem.as_bytes())
+            .expect("the CA parses")
     }
 
     /// Crossbar's log so far (for failure messages).
@@ -148,7 +161,30 @@ fn end_group(pgid: i32) {
     }
 }
 
-fn config(ws_port: u16, rs_port: u16) -> String {
+/// The ports crossbar listens on.
+struct Ports {
+    ws: u16,
+    rs: u16,
+    wss: u16,
+    rss: u16,
+}
+
+/// A CA and a certificate for `localhost` signed by it: (CA PEM, certificate PEM, key PEM).
+fn test_pki() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+    let leaf_params = CertificateParams::new(vec!["localhost".to_string()]).expect("leaf params");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &ca)
+        .expect("leaf certificate");
+    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+}
+
+fn config(ports: &Ports) -> String {
     let serializers = r#"["json", "msgpack", "cbor"]"#;
     let pubkey = ed25519_pubkey_hex(&CRYPTOSIGN_SEED);
     let salted = salted_cra_config();
@@ -171,6 +207,28 @@ fn config(ws_port: u16, rs_port: u16) -> String {
         .iter()
         .map(|r| format!(r#"{{"name": "{r}", "permissions": [{permission}]}}"#))
         .collect();
+    let endpoint = |port: u16, tls: bool| {
+        let tls = match tls {
+            true => r#", "tls": {"key": "server_key.pem", "certificate": "server_cert.pem"}"#,
+            false => "",
+        };
+        format!(r#"{{"type": "tcp", "interface": "127.0.0.1", "port": {port}{tls}}}"#)
+    };
+    let websocket = |port: u16, tls: bool| {
+        format!(
+            r#"{{"type": "websocket", "endpoint": {}, "serializers": {serializers},
+                "auth": {auth},
+                "options": {{"max_message_size": 16777216, "auto_fragment_size": 0}}}}"#,
+            endpoint(port, tls)
+        )
+    };
+    let rawsocket = |port: u16, tls: bool| {
+        format!(
+            r#"{{"type": "rawsocket", "endpoint": {}, "serializers": {serializers},
+                "auth": {auth}, "options": {{"max_message_size": 16777216}}}}"#,
+            endpoint(port, tls)
+        )
+    };
     format!(
         r#"{{
       "version": 2,
@@ -178,18 +236,13 @@ fn config(ws_port: u16, rs_port: u16) -> String {
       "workers": [{{
         "type": "router",
         "realms": [{{"name": "{REALM}", "roles": [{roles}]}}],
-        "transports": [
-          {{"type": "websocket",
-            "endpoint": {{"type": "tcp", "interface": "127.0.0.1", "port": {ws_port}}},
-            "serializers": {serializers}, "auth": {auth},
-            "options": {{"max_message_size": 16777216, "auto_fragment_size": 0}}}},
-          {{"type": "rawsocket",
-            "endpoint": {{"type": "tcp", "interface": "127.0.0.1", "port": {rs_port}}},
-            "serializers": {serializers}, "auth": {auth},
-            "options": {{"max_message_size": 16777216}}}}
-        ]
+        "transports": [{}, {}, {}, {}]
       }}]
     }}"#,
+        websocket(ports.ws, false),
+        rawsocket(ports.rs, false),
+        websocket(ports.wss, true),
+        rawsocket(ports.rss, true),
         roles = roles.join(", ")
     )
 }
@@ -215,9 +268,16 @@ fn start_crossbar() -> Result<Crossbar, String> {
     let cbdir = dir.join(".crossbar");
     std::fs::create_dir_all(&cbdir).map_err(|e| e.to_string())?;
     *CROSSBAR_DIR.lock().unwrap_or_else(|p| p.into_inner()) = Some(dir.clone());
-    let (ws_port, rs_port) = (free_port(), free_port());
-    std::fs::write(cbdir.join("config.json"), config(ws_port, rs_port))
-        .map_err(|e| e.to_string())?;
+    let ports = Ports {
+        ws: free_port(),
+        rs: free_port(),
+        wss: free_port(),
+        rss: free_port(),
+    };
+    std::fs::write(cbdir.join("config.json"), config(&ports)).map_err(|e| e.to_string())?;
+    let (ca_pem, cert_pem, key_pem) = test_pki();
+    std::fs::write(cbdir.join("server_cert.pem"), cert_pem).map_err(|e| e.to_string())?;
+    std::fs::write(cbdir.join("server_key.pem"), key_pem).map_err(|e| e.to_string())?;
     let log = std::fs::File::create(dir.join("crossbar.log")).map_err(|e| e.to_string())?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
     // SAFETY: registering a plain extern "C" function.
@@ -258,8 +318,11 @@ fn start_crossbar() -> Result<Crossbar, String> {
     CROSSBAR_PGID.store(child.id() as i32, Ordering::Release);
     *CROSSBAR_CHILD.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
     let crossbar = Crossbar {
-        ws_port,
-        rs_port,
+        ws_port: ports.ws,
+        rs_port: ports.rs,
+        wss_port: ports.wss,
+        rss_port: ports.rss,
+        ca_pem,
         boot: Duration::ZERO,
         dir,
     };
