@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::runtime::{lock, Attempts, Connection, TimerId, TransportError};
 use crate::wamp::session::{
     CallResult, ErrorOptions, EventDelivery, InterruptMode, Joined, LeaveKind, Left,
-    RegisterOptions, RequestError, Session, SessionEvent, State, SubscribeOptions,
+    RegisterOptions, RequestError, Session, SessionError, SessionEvent, State, SubscribeOptions,
 };
 use crate::wamp::{Id, MessageType, Payload, Serializer, Value};
 
@@ -51,12 +51,41 @@ pub(crate) struct PendingCall {
     pub(crate) on_progress: Option<OnProgress>,
 }
 
+/// Subscriptions or registrations: the two kinds of records the client holds for the
+/// application and restores after a reconnect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Membership {
+    Subscription,
+    Registration,
+}
+
+impl Membership {
+    /// The request that asks for one (SUBSCRIBE, REGISTER).
+    pub(crate) fn asked_with(self) -> MessageType {
+        match self {
+            Membership::Subscription => MessageType::Subscribe,
+            Membership::Registration => MessageType::Register,
+        }
+    }
+
+    /// The request that lets go of one (UNSUBSCRIBE, UNREGISTER).
+    pub(crate) fn released_with(self) -> MessageType {
+        match self {
+            Membership::Subscription => MessageType::Unsubscribe,
+            Membership::Registration => MessageType::Unregister,
+        }
+    }
+}
+
 /// A request other than a call waiting for its answer.
 pub(crate) enum Pending {
-    /// SUBSCRIBE for a record; `reply` is `None` when the record is restored after a reconnect.
-    Subscribe { local: u64, reply: Option<Reply> },
-    /// REGISTER, likewise.
-    Register { local: u64, reply: Option<Reply> },
+    /// SUBSCRIBE or REGISTER for a record; `reply` is `None` when the record is restored after
+    /// a reconnect.
+    Hold {
+        kind: Membership,
+        local: u64,
+        reply: Option<Reply>,
+    },
     /// UNSUBSCRIBE or UNREGISTER.
     Release(Option<Reply>),
     /// An acknowledged PUBLISH.
@@ -198,12 +227,8 @@ impl Core {
     /// Fails a pending request; `tell` says whether its waiter is told.
     fn fail_pending(&mut self, pending: Pending, error: Error, tell: bool) {
         let reply = match pending {
-            Pending::Subscribe { local, reply } => {
-                self.subs.remove(local);
-                reply
-            }
-            Pending::Register { local, reply } => {
-                self.regs.remove(local);
+            Pending::Hold { kind, local, reply } => {
+                self.remove_record(kind, local);
                 reply
             }
             Pending::Release(reply) => reply,
@@ -286,27 +311,57 @@ impl Core {
         }
         self.joined = Some(joined);
         // Ask again for everything the application holds (after a reconnect).
-        for (local, uri, options) in self.subs.unconfirmed() {
-            match self.session.subscribe(&uri, options) {
-                Ok(request) => {
-                    self.pending
-                        .insert(request, Pending::Subscribe { local, reply: None });
-                }
-                Err(_) => {
-                    self.subs.remove(local);
-                }
+        let Core {
+            session,
+            subs,
+            regs,
+            pending,
+            ..
+        } = self;
+        let asked = [
+            (
+                Membership::Subscription,
+                restore(subs, |uri, o| session.subscribe(uri, o)),
+            ),
+            (
+                Membership::Registration,
+                restore(regs, |uri, o| session.register(uri, o)),
+            ),
+        ];
+        for (kind, requests) in asked {
+            for (local, request) in requests {
+                let reply = None;
+                pending.insert(request, Pending::Hold { kind, local, reply });
             }
         }
-        for (local, uri, options) in self.regs.unconfirmed() {
-            match self.session.register(&uri, options) {
-                Ok(request) => {
-                    self.pending
-                        .insert(request, Pending::Register { local, reply: None });
-                }
-                Err(_) => {
-                    self.regs.remove(local);
-                }
-            }
+    }
+
+    /// Removes a record; returns its router id, if the router had confirmed it.
+    pub(crate) fn remove_record(&mut self, kind: Membership, local: u64) -> Option<Id> {
+        match kind {
+            Membership::Subscription => self.subs.remove(local).and_then(|r| r.router_id),
+            Membership::Registration => self.regs.remove(local).and_then(|r| r.router_id),
+        }
+    }
+
+    /// The router id of a record, if confirmed.
+    pub(crate) fn router_id(&self, kind: Membership, local: u64) -> Option<Id> {
+        match kind {
+            Membership::Subscription => self.subs.router_id(local),
+            Membership::Registration => self.regs.router_id(local),
+        }
+    }
+
+    /// Tells the session to let go of one hold on `router_id`; the request id when something
+    /// was sent.
+    pub(crate) fn release(
+        &mut self,
+        kind: Membership,
+        router_id: Id,
+    ) -> Result<Option<Id>, SessionError> {
+        match kind {
+            Membership::Subscription => self.session.unsubscribe(router_id),
+            Membership::Registration => self.session.unregister(router_id),
         }
     }
 
@@ -331,7 +386,7 @@ impl Core {
         for p in pending {
             match p {
                 // Records being restored stay, to be asked for in the next session.
-                Pending::Subscribe { reply: None, .. } | Pending::Register { reply: None, .. } => {}
+                Pending::Hold { reply: None, .. } => {}
                 p => self.fail_pending(p, lost.clone(), true),
             }
         }
@@ -377,14 +432,12 @@ impl Core {
     /// SUBSCRIBED or REGISTERED: the record gets its router id, or, if the application let go
     /// of it meanwhile, the router is told to forget it again.
     fn on_confirmed(&mut self, request: Id, router_id: Id) {
-        let (kept, reply, registration) = match self.pending.remove(&request) {
-            Some(Pending::Subscribe { local, reply }) => {
-                (self.subs.confirm(local, router_id), reply, false)
-            }
-            Some(Pending::Register { local, reply }) => {
-                (self.regs.confirm(local, router_id), reply, true)
-            }
-            _ => return,
+        let Some(Pending::Hold { kind, local, reply }) = self.pending.remove(&request) else {
+            return;
+        };
+        let kept = match kind {
+            Membership::Subscription => self.subs.confirm(local, router_id),
+            Membership::Registration => self.regs.confirm(local, router_id),
         };
         if kept {
             if let Some(reply) = reply {
@@ -392,11 +445,7 @@ impl Core {
             }
             return;
         }
-        let released = match registration {
-            false => self.session.unsubscribe(router_id),
-            true => self.session.unregister(router_id),
-        };
-        if let Ok(Some(request)) = released {
+        if let Ok(Some(request)) = self.release(kind, router_id) {
             self.pending.insert(request, Pending::Release(None));
         }
     }
@@ -440,4 +489,22 @@ impl Core {
         self.actions
             .push(Box::new(move || lock(&handler).invoke(invocation)));
     }
+}
+
+/// Asks again for every record not confirmed in this session; returns (local key, request id)
+/// for each request made. A record the session refuses to ask for is dropped.
+fn restore<O: Clone, H: Clone>(
+    records: &mut Records<O, H>,
+    mut ask: impl FnMut(&str, O) -> Result<Id, SessionError>,
+) -> Vec<(u64, Id)> {
+    let mut asked = Vec::new();
+    for (local, uri, options) in records.unconfirmed() {
+        match ask(&uri, options) {
+            Ok(request) => asked.push((local, request)),
+            Err(_) => {
+                records.remove(local);
+            }
+        }
+    }
+    asked
 }

@@ -12,7 +12,7 @@ use crate::wamp::session::{
 use crate::wamp::{Id, MessageType, Payload, Serializer};
 
 use super::call::CallHandle;
-use super::core::{CalleeHandler, EventHandler, Pending, PendingCall, CLOSE_REALM};
+use super::core::{CalleeHandler, EventHandler, Membership, Pending, PendingCall, CLOSE_REALM};
 use super::error::{CallError, Error};
 use super::options::ClientOptions;
 use super::outbox::Tag;
@@ -236,32 +236,16 @@ impl Client {
         options: SubscribeOptions,
         handler: impl FnMut(&EventDelivery) + Send + 'static,
     ) -> Result<Subscription, Error> {
-        self.shared.check_may_block()?;
         let handler: EventHandler = Arc::new(Mutex::new(Box::new(handler)));
-        let mut core = self.shared.admit()?;
-        let local = core.subs.add(topic, options.clone(), handler);
-        let request = match core.session.subscribe(topic, options) {
-            Ok(request) => request,
-            Err(e) => {
-                core.subs.remove(local);
-                return Err(e.into());
+        let local = self.shared.hold(Membership::Subscription, |core| {
+            let local = core.subs.add(topic, options.clone(), handler);
+            match core.session.subscribe(topic, options) {
+                Ok(request) => Ok((local, request)),
+                Err(e) => {
+                    core.subs.remove(local);
+                    Err(e)
+                }
             }
-        };
-        let reply = Arc::new(Slot::new());
-        core.pending.insert(
-            request,
-            Pending::Subscribe {
-                local,
-                reply: Some(reply.clone()),
-            },
-        );
-        let own = Tag {
-            kind: MessageType::Subscribe,
-            id: request,
-        };
-        self.shared.send_request(core, own)?;
-        self.shared.wait_reply(&reply, |core| {
-            core.subs.remove(local);
         })?;
         Ok(Subscription {
             shared: self.shared.clone(),
@@ -278,32 +262,16 @@ impl Client {
         options: RegisterOptions,
         callee: impl Callee,
     ) -> Result<Registration, Error> {
-        self.shared.check_may_block()?;
         let handler: CalleeHandler = Arc::new(Mutex::new(Box::new(callee)));
-        let mut core = self.shared.admit()?;
-        let local = core.regs.add(procedure, options.clone(), handler);
-        let request = match core.session.register(procedure, options) {
-            Ok(request) => request,
-            Err(e) => {
-                core.regs.remove(local);
-                return Err(e.into());
+        let local = self.shared.hold(Membership::Registration, |core| {
+            let local = core.regs.add(procedure, options.clone(), handler);
+            match core.session.register(procedure, options) {
+                Ok(request) => Ok((local, request)),
+                Err(e) => {
+                    core.regs.remove(local);
+                    Err(e)
+                }
             }
-        };
-        let reply = Arc::new(Slot::new());
-        core.pending.insert(
-            request,
-            Pending::Register {
-                local,
-                reply: Some(reply.clone()),
-            },
-        );
-        let own = Tag {
-            kind: MessageType::Register,
-            id: request,
-        };
-        self.shared.send_request(core, own)?;
-        self.shared.wait_reply(&reply, |core| {
-            core.regs.remove(local);
         })?;
         Ok(Registration {
             shared: self.shared.clone(),

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use crate::wamp::session::InterruptRequest;
 use crate::wamp::Id;
 
+use super::core::Membership;
 use super::error::Error;
 use super::invocation::Invocation;
-use super::shared::{Membership, Shared};
+use super::shared::Shared;
 
 /// What handles the invocations of a registered procedure. Any
 /// `FnMut(Invocation) + Send + 'static` closure is one.

@@ -15,7 +15,7 @@ use crate::transport::{rawsocket, TransportUrl};
 use crate::wamp::session::{Session, SessionConfig, SessionError};
 use crate::wamp::{Id, MessageType, Serializer};
 
-use super::core::{Action, Core, Pending};
+use super::core::{Action, Core, Membership, Pending};
 use super::error::Error;
 use super::options::{ClientOptions, SendFull};
 use super::outbox::Tag;
@@ -29,13 +29,6 @@ pub(crate) enum Context {
     /// An application thread: actions go through the runtime's dispatcher, so that callbacks
     /// run where the mode says (the I/O thread, or the caller's `dispatch`).
     Api,
-}
-
-/// Subscriptions or registrations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Membership {
-    Subscription,
-    Registration,
 }
 
 /// How long a retry waits before trying the send queue again.
@@ -298,11 +291,36 @@ impl Shared {
 
     /// The router id of a subscription or registration record.
     pub(crate) fn router_id(&self, kind: Membership, local: u64) -> Option<Id> {
-        let core = self.lock();
-        match kind {
-            Membership::Subscription => core.subs.router_id(local),
-            Membership::Registration => core.regs.router_id(local),
-        }
+        self.lock().router_id(kind, local)
+    }
+
+    /// Asks the router for a subscription or registration whose record `add` creates (returning
+    /// its local key and the request id), and waits for the answer; returns the local key.
+    pub(crate) fn hold(
+        &self,
+        kind: Membership,
+        add: impl FnOnce(&mut Core) -> Result<(u64, Id), SessionError>,
+    ) -> Result<u64, Error> {
+        self.check_may_block()?;
+        let mut core = self.admit()?;
+        let (local, request) = add(&mut core)?;
+        let reply: Arc<Slot<Result<Id, Error>>> = Arc::new(Slot::new());
+        let hold = Pending::Hold {
+            kind,
+            local,
+            reply: Some(reply.clone()),
+        };
+        core.pending.insert(request, hold);
+        let own = Tag {
+            kind: kind.asked_with(),
+            id: request,
+        };
+        self.send_request(core, own)?;
+        // On timeout the record goes; a late confirmation then releases it.
+        self.wait_reply(&reply, |core| {
+            core.remove_record(kind, local);
+        })?;
+        Ok(local)
     }
 
     /// Lets go of a subscription or registration record and, if the router knows it, tells the
@@ -310,36 +328,23 @@ impl Shared {
     pub(crate) fn release(&self, kind: Membership, local: u64) -> Result<(), Error> {
         self.check_may_block()?;
         let mut core = self.lock();
-        let router_id = match kind {
-            Membership::Subscription => core.subs.remove(local).and_then(|r| r.router_id),
-            Membership::Registration => core.regs.remove(local).and_then(|r| r.router_id),
-        };
+        let router_id = core.remove_record(kind, local);
         // Unconfirmed records are forgotten here; their late confirmation releases them.
         let Some(router_id) = router_id.filter(|_| core.check_joined().is_ok()) else {
             return Ok(());
         };
-        let released = match kind {
-            Membership::Subscription => core.session.unsubscribe(router_id),
-            Membership::Registration => core.session.unregister(router_id),
-        }?;
-        let Some(request) = released else {
+        let Some(request) = core.release(kind, router_id)? else {
             // Another local record holds the same router id.
             return Ok(());
         };
         let reply: Arc<Slot<Result<Id, Error>>> = Arc::new(Slot::new());
         core.pending
             .insert(request, Pending::Release(Some(reply.clone())));
-        let message = match kind {
-            Membership::Subscription => MessageType::Unsubscribe,
-            Membership::Registration => MessageType::Unregister,
+        let own = Tag {
+            kind: kind.released_with(),
+            id: request,
         };
-        self.send_request(
-            core,
-            Tag {
-                kind: message,
-                id: request,
-            },
-        )?;
+        self.send_request(core, own)?;
         self.wait_reply(&reply, |core| {
             core.pending.remove(&request);
         })

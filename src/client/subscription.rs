@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use crate::wamp::Id;
 
+use super::core::Membership;
 use super::error::Error;
-use super::shared::{Membership, Shared};
+use super::shared::Shared;
 
 /// A subscription: each event on its topic goes to its handler until
 /// [`unsubscribe`](Self::unsubscribe) (or until the broker revokes it). It survives reconnects:
