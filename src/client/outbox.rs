@@ -164,3 +164,102 @@ fn trailing_binary_len(message: &Message) -> usize {
         Payload::Arguments { .. } => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wamp::message::{Call, Cancel, Publish};
+    use crate::wamp::Dict;
+    use bytes::Bytes;
+
+    fn publish(payload: Payload) -> Message {
+        Message::Publish(Publish {
+            request: 3,
+            options: Dict::new(),
+            topic: "com.t".into(),
+            payload,
+        })
+    }
+
+    #[test]
+    fn large_passthru_payloads_are_not_copied_by_msgpack_and_cbor() {
+        let record = Bytes::from(vec![5u8; 4 * SPLIT_THRESHOLD]);
+        let message = publish(Payload::args(vec![Value::Bytes(record.clone())]));
+        for (serializer, copies) in [
+            (Serializer::MsgPack, 0),
+            (Serializer::Cbor, 0),
+            (Serializer::Json, record.len()),
+            (Serializer::FlatBuffers, record.len()),
+        ] {
+            let copied = AtomicU64::new(0);
+            let mut outbox = Outbox::default();
+            assert!(outbox.push(message.clone(), serializer, &copied).is_none());
+            let queued = &outbox.queue[0];
+            assert_eq!(
+                queued.tag,
+                Some(Tag {
+                    kind: MessageType::Publish,
+                    id: 3
+                })
+            );
+            assert_eq!(
+                copied.load(Ordering::Relaxed),
+                copies as u64,
+                "{serializer}"
+            );
+            let shared = queued.message.body().as_ptr() == record.as_ptr();
+            assert_eq!(shared, copies == 0, "{serializer}: body shares the record");
+        }
+        // Small payloads are copied: cheaper than a buffer of their own.
+        let copied = AtomicU64::new(0);
+        let mut outbox = Outbox::default();
+        let small = publish(Payload::Transparent(Bytes::from_static(b"tiny")));
+        outbox.push(small, Serializer::Cbor, &copied);
+        assert!(outbox.queue[0].message.body().is_empty());
+        assert_eq!(copied.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn the_cancel_of_a_call_never_sent_is_dropped() {
+        let copied = AtomicU64::new(0);
+        let mut outbox = Outbox::default();
+        outbox.mark_unsent(9);
+        let cancel = |request| {
+            Message::Cancel(Cancel {
+                request,
+                options: Dict::new(),
+            })
+        };
+        outbox.push(cancel(9), Serializer::Json, &copied);
+        assert!(outbox.is_empty());
+        // Only once, and only for that call.
+        outbox.push(cancel(9), Serializer::Json, &copied);
+        outbox.push(cancel(10), Serializer::Json, &copied);
+        assert_eq!(outbox.queue.len(), 2);
+    }
+
+    #[test]
+    fn a_message_the_serializer_cannot_carry_is_a_failure_of_its_request() {
+        let copied = AtomicU64::new(0);
+        let mut outbox = Outbox::default();
+        // JSON has no NaN.
+        let call = Message::Call(Call {
+            request: 4,
+            options: Dict::new(),
+            procedure: "com.p".into(),
+            payload: Payload::args(vec![Value::Float(f64::NAN)]),
+        });
+        let failure = outbox
+            .push(call, Serializer::Json, &copied)
+            .expect("a failure");
+        assert_eq!(
+            failure.tag,
+            Tag {
+                kind: MessageType::Call,
+                id: 4
+            }
+        );
+        assert!(matches!(failure.error, Error::Encode(_)));
+        assert!(outbox.is_empty());
+    }
+}

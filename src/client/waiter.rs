@@ -168,3 +168,65 @@ impl Waiter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{Runtime, RuntimeOptions};
+    use std::sync::Arc;
+
+    fn waiter(mode: Mode) -> (Runtime, Waiter) {
+        let runtime = Runtime::new(RuntimeOptions {
+            mode,
+            thread_name: None,
+        })
+        .expect("runtime");
+        let waiter = Waiter {
+            mode,
+            runtime: runtime.handle(),
+        };
+        (runtime, waiter)
+    }
+
+    #[test]
+    fn a_slot_filled_by_another_thread_wakes_the_waiter() {
+        for mode in [Mode::IoThread, Mode::CallerDriven] {
+            let (_runtime, waiter) = waiter(mode);
+            let slot = Arc::new(Slot::new());
+            let filler = slot.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                filler.fill(7);
+            });
+            assert_eq!(waiter.wait(&slot, Some(Duration::from_secs(5))), Ok(7));
+            let empty: Slot<u8> = Slot::new();
+            assert_eq!(
+                waiter.wait(&empty, Some(Duration::from_millis(20))),
+                Err(WaitError::Timeout)
+            );
+        }
+    }
+
+    #[test]
+    fn waiting_inside_a_callback_is_refused_in_caller_driven_mode() {
+        let (_runtime, waiter) = waiter(Mode::CallerDriven);
+        let _scope = CallbackScope::enter();
+        assert!(in_callback());
+        let slot: Slot<u8> = Slot::new();
+        assert_eq!(waiter.wait(&slot, None), Err(WaitError::InCallback));
+        drop(_scope);
+        assert!(!in_callback());
+    }
+
+    #[test]
+    fn waiting_on_the_io_thread_is_refused() {
+        let (runtime, waiter) = waiter(Mode::IoThread);
+        let (tx, rx) = std::sync::mpsc::channel();
+        runtime.timer(Duration::ZERO, move || {
+            let slot: Slot<u8> = Slot::new();
+            let _ = tx.send(waiter.wait(&slot, None));
+        });
+        let on_io = rx.recv_timeout(Duration::from_secs(5)).expect("timer ran");
+        assert_eq!(on_io, Err(WaitError::InCallback));
+    }
+}
