@@ -290,15 +290,17 @@ impl Client {
         if core.closed.is_some() {
             return Ok(());
         }
-        core.leaving = true;
         core.close_waiters.push(closed.clone());
-        if core.session.state() == State::Established {
+        if core.leaving {
+            // Another thread is leaving already: wait for the same close.
+        } else if core.session.state() == State::Established {
             core.session.leave(CLOSE_REALM, None)?;
         } else if core.conn.is_some() {
             core.close_transport = true;
         } else {
             self.shared.close_final(&mut core, None);
         }
+        core.leaving = true;
         self.shared.finish(core, Context::Api);
         let timeout = self.shared.options.request_timeout;
         if self.shared.waiter.wait(&closed, Some(timeout)).is_err() {
