@@ -388,10 +388,19 @@ fn crossbar_rawsocket_cbor() {
     exercise("rs", Serializer::Cbor);
 }
 
-/// Joins with `credential` (and `authid`) over both transports; returns the authrole crossbar
-/// gave, or the error.
-fn join_with(transport: &str, authid: &str, credential: Credential) -> Result<String, Error> {
-    let options = options(Serializer::MsgPack)
+/// Every transport and serializer crossbar serves.
+const TRANSPORTS: [&str; 2] = ["ws", "rs"];
+const SERIALIZERS: [Serializer; 3] = [Serializer::Json, Serializer::MsgPack, Serializer::Cbor];
+
+/// Joins with `credential` (and `authid`) over `transport` with `serializer`; returns the
+/// authrole crossbar gave, or the error.
+fn join_with(
+    transport: &str,
+    serializer: Serializer,
+    authid: &str,
+    credential: Credential,
+) -> Result<String, Error> {
+    let options = options(serializer)
         .with_authid(authid)
         .with_credential(credential);
     let client = Client::connect(&crossbar().url(transport), REALM, options)?;
@@ -411,56 +420,64 @@ fn assert_refused(result: Result<String, Error>) {
     }
 }
 
+/// Runs `check` for every transport and serializer.
+fn everywhere(check: impl Fn(&str, Serializer)) {
+    for transport in TRANSPORTS {
+        for serializer in SERIALIZERS {
+            check(transport, serializer);
+        }
+    }
+}
+
 #[test]
 fn crossbar_ticket_authentication_succeeds_and_fails() {
-    for transport in ["ws", "rs"] {
-        let role = join_with(transport, TICKET_AUTHID, Credential::ticket(TICKET));
-        assert_eq!(role.expect("ticket accepted"), "ticket_role");
-        assert_refused(join_with(
-            transport,
-            TICKET_AUTHID,
-            Credential::ticket("wrong"),
-        ));
-        assert_refused(join_with(transport, "mallory", Credential::ticket(TICKET)));
-    }
+    everywhere(|t, s| {
+        let role = join_with(t, s, TICKET_AUTHID, Credential::ticket(TICKET));
+        assert_eq!(role.expect("ticket accepted"), "ticket_role", "{t}/{s}");
+        assert_refused(join_with(t, s, TICKET_AUTHID, Credential::ticket("wrong")));
+        assert_refused(join_with(t, s, "mallory", Credential::ticket(TICKET)));
+    });
 }
 
 #[test]
 fn crossbar_wampcra_authentication_succeeds_and_fails() {
-    for transport in ["ws", "rs"] {
-        let role = join_with(transport, CRA_AUTHID, Credential::wampcra(CRA_SECRET));
-        assert_eq!(role.expect("WAMP-CRA accepted"), "cra_role");
+    everywhere(|t, s| {
+        let role = join_with(t, s, CRA_AUTHID, Credential::wampcra(CRA_SECRET));
+        assert_eq!(role.expect("WAMP-CRA accepted"), "cra_role", "{t}/{s}");
         let salted = join_with(
-            transport,
+            t,
+            s,
             CRA_SALTED_AUTHID,
             Credential::wampcra(CRA_SALTED_SECRET),
         );
-        assert_eq!(salted.expect("salted WAMP-CRA accepted"), "cra_role");
-        assert_refused(join_with(
-            transport,
-            CRA_AUTHID,
-            Credential::wampcra("wrong"),
-        ));
-    }
+        assert_eq!(
+            salted.expect("salted WAMP-CRA accepted"),
+            "cra_role",
+            "{t}/{s}"
+        );
+        assert_refused(join_with(t, s, CRA_AUTHID, Credential::wampcra("wrong")));
+    });
 }
 
 #[test]
 fn crossbar_cryptosign_authentication_succeeds_and_fails() {
-    for transport in ["ws", "rs"] {
+    everywhere(|t, s| {
         let key = SigningKey::from_seed(&CRYPTOSIGN_SEED);
-        let role = join_with(
-            transport,
-            CRYPTOSIGN_AUTHID,
-            Credential::cryptosign(key, None),
+        let role = join_with(t, s, CRYPTOSIGN_AUTHID, Credential::cryptosign(key, None));
+        assert_eq!(
+            role.expect("cryptosign accepted"),
+            "cryptosign_role",
+            "{t}/{s}"
         );
-        assert_eq!(role.expect("cryptosign accepted"), "cryptosign_role");
         let stranger = SigningKey::from_seed(&[7; 32]);
-        assert_refused(join_with(
-            transport,
+        let refused = join_with(
+            t,
+            s,
             CRYPTOSIGN_AUTHID,
             Credential::cryptosign(stranger, None),
-        ));
-    }
+        );
+        assert_refused(refused);
+    });
 }
 
 #[test]
