@@ -153,7 +153,16 @@ fn exercise(transport: &str, serializer: Serializer) {
             },
         )
         .expect("slow call");
-    std::thread::sleep(Duration::from_millis(200));
+    eventually("the callee to start", || {
+        let started = client
+            .call(
+                &peer.uri("slow_started"),
+                Payload::default(),
+                CallOptions::default(),
+            )
+            .expect("slow_started");
+        (started.payload.arguments() == [Value::Bool(true)]).then_some(())
+    });
     call.cancel(CancelMode::Kill).expect("cancel");
     let canceled = rx.recv_timeout(WAIT).expect("an answer after cancel");
     assert_eq!(

@@ -116,3 +116,15 @@ pub use crate::wamp::session::{
     CallOptions, CallResult, CancelMode, Credential, EventDelivery, InterruptRequest, Joined,
     PublishOptions, RegisterOptions, SubscribeOptions, YieldOptions,
 };
+
+// The handles promised to cross threads do.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    const fn send<T: Send>() {}
+    send_sync::<Client>();
+    send_sync::<Subscription>();
+    send_sync::<Registration>();
+    send_sync::<CallHandle>();
+    send_sync::<Snapshot>();
+    send::<Invocation>();
+};

@@ -6,6 +6,7 @@ both directions, all under one URI prefix:
   PREFIX.fail(uri, message)               fails with that error
   PREFIX.progress(n)                      n progressive results 0..n-1, then n
   PREFIX.slow(seconds)                    sleeps; records whether it was canceled
+  PREFIX.slow_started()                   whether a slow() has started (and not finished)
   PREFIX.was_canceled()                   whether the last slow() was canceled
   PREFIX.call(procedure, *args)           calls `procedure` (autobahn as the caller)
   PREFIX.call_progressive(procedure, n)   calls it asking for progressive results
@@ -62,6 +63,7 @@ class Peer(ApplicationSession):
         p = self.prefix
         self.inbox = []
         self.canceled = False
+        self.slow_running = False
         with_details = RegisterOptions(details_arg="details")
 
         def echo(*args, **kwargs):
@@ -78,12 +80,18 @@ class Peer(ApplicationSession):
 
         async def slow(seconds):
             self.canceled = False
+            self.slow_running = True
             try:
                 await asyncio.sleep(seconds)
             except asyncio.CancelledError:
                 self.canceled = True
                 raise
+            finally:
+                self.slow_running = False
             return "finished"
+
+        def slow_started():
+            return self.slow_running
 
         def was_canceled():
             return self.canceled
@@ -117,6 +125,7 @@ class Peer(ApplicationSession):
         await self.register(fail, p + ".fail")
         await self.register(progress, p + ".progress", options=with_details)
         await self.register(slow, p + ".slow")
+        await self.register(slow_started, p + ".slow_started")
         await self.register(was_canceled, p + ".was_canceled")
         await self.register(call, p + ".call")
         await self.register(call_progressive, p + ".call_progressive")
