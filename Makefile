@@ -26,8 +26,8 @@ CWARN      := -Wall -Wextra -Wpedantic -Werror
 C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
-.PHONY: all build release venv venv-pypy tools header check-header schemas check-schemas lint test \
-        test-rust test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
+.PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
+        test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall demo bench bench-store clean
 
 all: release
@@ -49,6 +49,14 @@ $(VENV_PYPY)/.stamp: requirements-dev.txt
 	touch $@
 
 venv-pypy: $(VENV_PYPY)/.stamp
+# crossbar and autobahn-python for the interop tests, from a frozen list (resolving them from
+# scratch takes minutes); installed together with requirements-dev.txt, which pins flatbuffers.
+$(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.stamp
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt \
+	  -r requirements-interop.txt
+	touch $@
+
+venv-interop: $(VENV)/.stamp-interop
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
@@ -88,8 +96,13 @@ lint:
 	$(CARGO) clippy --all-targets -q -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -q
 
+# Everything but the crossbar interop tests (named crossbar_*), which test-interop runs.
 test-rust:
-	$(CARGO) test --quiet
+	$(CARGO) test --quiet -- --skip crossbar_
+
+# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs).
+test-interop: venv-interop
+	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
@@ -181,8 +194,8 @@ wheel: release $(VENV)/.stamp
 test-wheel: wheel venv-pypy
 	$(VENV_PY) $(PY_DIR)/tools/check_wheel.py $(WHEEL_DIR)/*.whl schemas/bfbs/record.bfbs $(PYTHON) $(PYPY)
 
-test: tools check-header check-schemas lint test-header test-rust test-c test-cpp test-install \
-      test-python test-wheel
+test: tools check-header check-schemas lint test-header test-rust test-interop test-c test-cpp \
+      test-install test-python test-wheel
 	@echo "make test: all passed"
 
 # --- install -----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 //! The layers, each depending only on those listed after it (docs/architecture.md):
 //!
 //! - [`ffi`]: the C ABI (`include/zerowamp.h`), a thin shell over the Rust API.
+//! - [`client`]: the WAMP client: calls, PubSub, registrations, reconnects, zero-copy sending
+//!   from LMDB.
 //! - [`router`]: the embedded WAMP router's core, sans-IO: realms, broker, dealer, authn/authz.
 //! - [`runtime`]: the mio reactor: connections, listeners, timers, an I/O thread or caller-driven
 //!   dispatch.
@@ -22,6 +24,7 @@ pub mod ffi;
 /// cbindgen:ignore
 #[path = "."]
 mod layers {
+    pub mod client;
     pub mod router;
     pub mod runtime;
     pub mod schema;
@@ -29,4 +32,4 @@ mod layers {
     pub mod transport;
     pub mod wamp;
 }
-pub use layers::{router, runtime, schema, store, transport, wamp};
+pub use layers::{client, router, runtime, schema, store, transport, wamp};

@@ -12,7 +12,7 @@ use super::dispatch::Job;
 use super::options::{ConnectionOptions, SendFullPolicy};
 use super::reactor::{Command, Shared};
 use super::{lock, Event, Handler};
-use crate::transport::framed::{CopyCounters, CopyStats, OpenInfo};
+use crate::transport::framed::{CopyCounters, CopyStats, OpenInfo, Outgoing};
 
 /// What each queued message costs on top of its octets, so that a flood of empty messages is
 /// bounded too.
@@ -66,7 +66,7 @@ impl fmt::Display for SendError {
 impl std::error::Error for SendError {}
 
 struct SendQueue {
-    messages: VecDeque<Bytes>,
+    messages: VecDeque<Outgoing>,
     /// What is charged against the limit: queued messages and those handed to the transport
     /// and not yet written.
     charged: usize,
@@ -133,7 +133,7 @@ impl ConnShared {
     }
 
     /// Takes queued messages adding up to about `budget` octets (at least one if any).
-    pub(crate) fn take_messages(&self, budget: usize) -> Vec<Bytes> {
+    pub(crate) fn take_messages(&self, budget: usize) -> Vec<Outgoing> {
         let mut queue = lock(&self.queue);
         let mut taken = Vec::new();
         let mut size = 0;
@@ -245,7 +245,15 @@ impl Connection {
     /// Messages may be queued before the connection opens. When the queue is full the
     /// connection's [`SendFullPolicy`] applies.
     pub fn send(&self, message: impl Into<Bytes>) -> Result<(), SendError> {
-        let message = message.into();
+        self.send_parts(message.into(), Bytes::new())
+    }
+
+    /// Queues one WAMP message made of two buffers, `head` then `body`, written back to back
+    /// with `writev` (never joined by a copy on RawSocket or on a WebSocket server; masked into
+    /// one copy on a WebSocket client). For a serializer's envelope followed by a record pinned
+    /// elsewhere ([`pinned`]). Otherwise as [`send`](Self::send).
+    pub fn send_parts(&self, head: Bytes, body: Bytes) -> Result<(), SendError> {
+        let message = Outgoing::new(head, body);
         let shared = &self.shared;
         let max = shared
             .info

@@ -67,7 +67,7 @@ pub use options::{
 };
 pub use timer::TimerId;
 
-pub use crate::transport::framed::{CopyStats, OpenInfo, TransportError};
+pub use crate::transport::framed::{CopyStats, OpenInfo, Outgoing, TransportError};
 
 use connection::ConnShared;
 use dispatch::Dispatcher;
@@ -311,6 +311,12 @@ impl RuntimeHandle {
     /// Cancels a timer that has not fired yet (nothing happens if it has).
     pub fn cancel_timer(&self, id: TimerId) {
         self.shared.post(Command::CancelTimer(id));
+    }
+
+    /// Whether the calling thread is this runtime's I/O thread (where waiting for the runtime,
+    /// or dropping it, would never end).
+    pub fn on_io_thread(&self) -> bool {
+        self.shared.on_io_thread()
     }
 
     /// Caller-driven mode: the descriptor that is readable while callbacks are due. `None` in

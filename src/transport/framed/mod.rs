@@ -15,6 +15,7 @@
 //! which has no close message, ends the stream.
 
 mod error;
+mod outgoing;
 mod raw;
 mod setup;
 mod writer;
@@ -29,6 +30,7 @@ use crate::transport::rawsocket::RawSocket;
 use crate::transport::stream::Stream;
 
 pub use error::TransportError;
+pub use outgoing::Outgoing;
 pub use setup::{
     ClientSetup, CopyCounters, CopyStats, OpenInfo, ServerSetup, WsClientSetup, WsServerSetup,
 };
@@ -223,9 +225,11 @@ impl FramedConnection {
         result
     }
 
-    /// Queues one WAMP message. Refused (and nothing queued) before the connection is open,
-    /// after a close was asked for, or when the message is longer than the peer accepts.
-    pub fn send(&mut self, message: Bytes) -> Result<(), TransportError> {
+    /// Queues one WAMP message (one buffer, or two written back to back). Refused (and nothing
+    /// queued) before the connection is open, after a close was asked for, or when the message
+    /// is longer than the peer accepts.
+    pub fn send(&mut self, message: impl Into<Outgoing>) -> Result<(), TransportError> {
+        let message = message.into();
         if self.close_pending.is_some() || self.close_started {
             return Err(TransportError::NotOpen);
         }

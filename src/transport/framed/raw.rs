@@ -2,10 +2,8 @@
 
 use std::io;
 
-use bytes::Bytes;
-
 use super::writer::{ControlOutput, OutFrame};
-use super::{Incoming, OpenInfo, ReadStatus, TransportError};
+use super::{Incoming, OpenInfo, Outgoing, ReadStatus, TransportError};
 use crate::transport::rawsocket::{Event, RawSocket};
 use crate::transport::stream::Stream;
 use crate::transport::url::Framing;
@@ -86,7 +84,7 @@ impl RawSide {
         }
     }
 
-    pub(super) fn frame(&self, message: Bytes) -> Result<OutFrame, TransportError> {
+    pub(super) fn frame(&self, message: Outgoing) -> Result<OutFrame, TransportError> {
         let len = message.len();
         let header = self.rs.frame_header(len).map_err(|err| match err {
             crate::transport::rawsocket::Error::MessageTooLarge { length, max } => {
@@ -95,6 +93,6 @@ impl RawSide {
             crate::transport::rawsocket::Error::NotOpen => TransportError::NotOpen,
             other => TransportError::RawSocket(other),
         })?;
-        Ok(OutFrame::new(&header, message, b"", len))
+        Ok(OutFrame::new(&header, message.into_parts(), b"", len))
     }
 }

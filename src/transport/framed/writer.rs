@@ -9,14 +9,17 @@ use bytes::Bytes;
 pub(crate) const MAX_HEAD: usize = 18;
 /// How many buffers one `writev` gets at most (well under every system's IOV_MAX).
 const MAX_IOVECS: usize = 256;
+/// The buffers of one frame: head, two payload parts, tail.
+const PARTS: usize = 4;
 
-/// One frame: a small head (frame header), the payload (shared, never copied here) and a
-/// static tail (the JSON batch separator).
+/// One frame: a small head (frame header), the payload as one or two buffers (shared, never
+/// copied here: a serializer's envelope and a record pinned elsewhere) and a static tail (the
+/// JSON batch separator).
 #[derive(Debug)]
 pub(crate) struct OutFrame {
     head: [u8; MAX_HEAD],
     head_len: usize,
-    payload: Bytes,
+    payload: [Bytes; 2],
     tail: &'static [u8],
     /// The length of the WAMP message the frame carries (for accounting: a masked WebSocket
     /// frame's payload is a copy that also holds the batch framing).
@@ -24,10 +27,11 @@ pub(crate) struct OutFrame {
 }
 
 impl OutFrame {
-    /// A frame from its parts; `head` holds at most [`MAX_HEAD`] octets.
+    /// A frame from its parts; `head` holds at most [`MAX_HEAD`] octets; the payload is
+    /// `payload[0]` followed by `payload[1]`.
     pub(crate) fn new(
         head: &[u8],
-        payload: Bytes,
+        payload: [Bytes; 2],
         tail: &'static [u8],
         message_len: usize,
     ) -> OutFrame {
@@ -46,13 +50,13 @@ impl OutFrame {
     }
 
     fn len(&self) -> usize {
-        self.head_len + self.payload.len() + self.tail.len()
+        self.head_len + self.payload[0].len() + self.payload[1].len() + self.tail.len()
     }
 
-    /// The frame's octets from `offset` on, as up to three slices.
-    fn parts_from(&self, offset: usize) -> [&[u8]; 3] {
+    /// The frame's octets from `offset` on, as up to four slices.
+    fn parts_from(&self, offset: usize) -> [&[u8]; PARTS] {
         let head = self.head.get(..self.head_len).unwrap_or_default();
-        let mut parts = [head, &self.payload[..], self.tail];
+        let mut parts = [head, &self.payload[0][..], &self.payload[1][..], self.tail];
         let mut skip = offset;
         for part in parts.iter_mut() {
             let cut = skip.min(part.len());
@@ -116,7 +120,7 @@ impl FrameWriter {
         loop {
             let control_len = control.pending().len();
             let mut iov: Vec<IoSlice<'_>> =
-                Vec::with_capacity(MAX_IOVECS.min(3 * self.frames.len() + 4));
+                Vec::with_capacity(MAX_IOVECS.min(PARTS * self.frames.len() + 4));
             let mut frames = self.frames.iter();
             // The rest of a frame already begun goes first; control octets only between frames.
             if self.offset > 0 {
@@ -128,7 +132,7 @@ impl FrameWriter {
                 iov.push(IoSlice::new(control.pending()));
             }
             for frame in frames {
-                if iov.len() + 3 > MAX_IOVECS {
+                if iov.len() + PARTS > MAX_IOVECS {
                     break;
                 }
                 push_parts(&mut iov, frame.parts_from(0));
@@ -205,7 +209,7 @@ impl FrameWriter {
     }
 }
 
-fn push_parts<'a>(iov: &mut Vec<IoSlice<'a>>, parts: [&'a [u8]; 3]) {
+fn push_parts<'a>(iov: &mut Vec<IoSlice<'a>>, parts: [&'a [u8]; PARTS]) {
     for part in parts {
         if !part.is_empty() {
             iov.push(IoSlice::new(part));
@@ -261,8 +265,10 @@ mod tests {
         // The two frames are 11 octets: every limit below that leaves the first write short.
         for limit in 1..11 {
             let mut w = FrameWriter::default();
-            w.push(OutFrame::new(b"H1", Bytes::from_static(b"aaaa"), b"", 4));
-            w.push(OutFrame::new(b"H2", Bytes::from_static(b"bb"), b"|", 2));
+            let two =
+                |a: &'static [u8], b: &'static [u8]| [Bytes::from_static(a), Bytes::from_static(b)];
+            w.push(OutFrame::new(b"H1", two(b"aa", b"aa"), b"", 4));
+            w.push(OutFrame::new(b"H2", two(b"bb", b""), b"|", 2));
             let mut sink = Trickle {
                 out: Vec::new(),
                 limit,

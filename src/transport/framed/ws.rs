@@ -20,7 +20,9 @@ use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{client::IntoClientRequest, error::CapacityError, Message, WebSocket};
 
 use super::writer::{ControlOutput, OutFrame, MAX_HEAD};
-use super::{Incoming, OpenInfo, ReadStatus, TransportError, WsClientSetup, WsServerSetup};
+use super::{
+    Incoming, OpenInfo, Outgoing, ReadStatus, TransportError, WsClientSetup, WsServerSetup,
+};
 use crate::transport::stream::Stream;
 use crate::transport::url::Framing;
 use crate::transport::websocket::{
@@ -417,7 +419,7 @@ impl OpenWs {
     /// unless it must be masked, in which case one masked copy.
     pub(super) fn frame(
         &mut self,
-        message: Bytes,
+        message: Outgoing,
         copied: &mut usize,
     ) -> Result<OutFrame, TransportError> {
         let len = message.len();
@@ -450,16 +452,22 @@ impl OpenWs {
         match mask {
             None => {
                 head.extend_from_slice(prefix);
-                Ok(OutFrame::new(&head, message, suffix, len))
+                Ok(OutFrame::new(&head, message.into_parts(), suffix, len))
             }
             Some(key) => {
                 let mut body = Vec::with_capacity(wire_len);
                 body.extend_from_slice(prefix);
-                body.extend_from_slice(&message);
+                body.extend_from_slice(message.head());
+                body.extend_from_slice(message.body());
                 body.extend_from_slice(suffix);
                 apply_mask(&mut body, key);
                 *copied += len;
-                Ok(OutFrame::new(&head, Bytes::from(body), b"", len))
+                Ok(OutFrame::new(
+                    &head,
+                    [Bytes::from(body), Bytes::new()],
+                    b"",
+                    len,
+                ))
             }
         }
     }

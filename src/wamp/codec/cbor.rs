@@ -4,7 +4,7 @@
 //! floats as 64-bit, as cbor2 (autobahn-python) writes them.
 
 use super::cursor::{into_list, Cursor};
-use super::emit::{self, appending, Emit};
+use super::emit::{self, appending, Emit, EmitSplit};
 use super::{Codec, Serializer};
 use crate::wamp::error::Result;
 use crate::wamp::message::Message;
@@ -30,6 +30,15 @@ impl Codec for Cbor {
 
     fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<()> {
         appending(out, |out| emit::fields(&mut Writer { out }, &msg.fields()))
+    }
+
+    fn encode_split(&self, msg: &Message, min: usize, out: &mut Vec<u8>) -> Result<Option<Bytes>> {
+        let mut body = None;
+        appending(out, |out| {
+            body = emit::fields_split(&mut Writer { out }, &msg.fields(), min)?;
+            Ok(())
+        })?;
+        Ok(body)
     }
 
     fn decode(&self, frame: Bytes) -> Result<Message> {
@@ -271,5 +280,12 @@ impl Emit for Writer<'_> {
 
     fn key(&mut self, _index: usize, key: &str) -> Result<()> {
         self.str(key)
+    }
+}
+
+impl EmitSplit for Writer<'_> {
+    fn binary_head(&mut self, len: usize) -> Result<()> {
+        self.head(2, len as u64);
+        Ok(())
     }
 }

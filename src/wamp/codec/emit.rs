@@ -5,6 +5,7 @@ use super::cursor::MAX_DEPTH;
 use crate::wamp::error::{Error, Result};
 use crate::wamp::message::Field;
 use crate::wamp::value::{Dict, Value};
+use bytes::Bytes;
 
 /// The byte-level writer of one serializer.
 pub(crate) trait Emit {
@@ -92,21 +93,80 @@ fn dict<E: Emit>(e: &mut E, d: &Dict, depth: usize) -> Result<()> {
     Ok(())
 }
 
+/// A writer whose binaries are a length-prefixed header followed by the octets as they are, and
+/// whose lists end with nothing (MessagePack, CBOR): the octets of a binary that ends a message
+/// can then be left out of the buffer and sent after it.
+pub(crate) trait EmitSplit: Emit {
+    /// Writes the header of a binary of `len` octets, without the octets.
+    fn binary_head(&mut self, len: usize) -> Result<()>;
+}
+
 /// Writes a message, given as its fields in list form, as one list.
 pub(crate) fn fields<E: Emit>(e: &mut E, fields: &[Field<'_>]) -> Result<()> {
     e.begin_list(fields.len())?;
     for (i, f) in fields.iter().enumerate() {
         e.item(i);
-        match *f {
-            Field::UInt(u) => e.uint(u),
-            Field::Str(s) => e.str(s)?,
-            Field::Dict(d) => dict(e, d, 1)?,
-            Field::List(l) => list(e, l, 1)?,
-            Field::Bytes(b) => e.bytes(b)?,
-        }
+        field(e, *f)?;
     }
     e.end_list();
     Ok(())
+}
+
+fn field<E: Emit>(e: &mut E, f: Field<'_>) -> Result<()> {
+    match f {
+        Field::UInt(u) => e.uint(u),
+        Field::Str(s) => e.str(s)?,
+        Field::Dict(d) => dict(e, d, 1)?,
+        Field::List(l) => list(e, l, 1)?,
+        Field::Bytes(b) => e.bytes(b)?,
+    }
+    Ok(())
+}
+
+/// The binary that ends a message in list form: its last field, or the last element of its last
+/// field when that is a list (Arguments in Payload Passthru Mode).
+fn trailing_binary<'a>(fields: &[Field<'a>]) -> Option<&'a Bytes> {
+    match fields.last() {
+        Some(Field::Bytes(b)) => Some(b),
+        Some(Field::List(l)) => match l.last() {
+            Some(Value::Bytes(b)) => Some(b),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Writes a message like [`fields`], except that a binary of at least `min` octets that ends it
+/// is left out: only its header is written, and the binary is returned (shared, not copied), to
+/// be sent right after the written octets. `None`: the whole message was written.
+pub(crate) fn fields_split<E: EmitSplit>(
+    e: &mut E,
+    fields: &[Field<'_>],
+    min: usize,
+) -> Result<Option<Bytes>> {
+    let (Some(body), Some((last, before))) = (
+        trailing_binary(fields).filter(|b| b.len() >= min),
+        fields.split_last(),
+    ) else {
+        self::fields(e, fields)?;
+        return Ok(None);
+    };
+    e.begin_list(fields.len())?;
+    for (i, f) in before.iter().enumerate() {
+        e.item(i);
+        field(e, *f)?;
+    }
+    e.item(before.len());
+    if let Field::List(items) = *last {
+        e.begin_list(items.len())?;
+        for (i, v) in items.iter().take(items.len().saturating_sub(1)).enumerate() {
+            e.item(i);
+            nested(e, v, 2)?;
+        }
+        e.item(items.len().saturating_sub(1));
+    }
+    e.binary_head(body.len())?;
+    Ok(Some(body.clone()))
 }
 
 /// Runs an encoder that appends to `out`; on failure `out` is left as it was.

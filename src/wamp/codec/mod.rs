@@ -31,6 +31,19 @@ pub trait Codec: Send + Sync {
     /// Appends `msg`, serialized, to `out`. On error `out` is unchanged.
     fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<()>;
 
+    /// Like [`encode`](Self::encode), but a binary of at least `min` octets that ends the message
+    /// (a passthru payload: the one element of Arguments) is not copied: the octets before it
+    /// are appended to `out` and the binary is returned, shared, to be sent right after them
+    /// (the transports write the two back to back with `writev`). `None`: the whole message is
+    /// in `out`.
+    ///
+    /// MessagePack and CBOR split; JSON (which turns binaries into base64) and FlatBuffers
+    /// (which places the payload inside its table) always encode the whole message.
+    fn encode_split(&self, msg: &Message, min: usize, out: &mut Vec<u8>) -> Result<Option<Bytes>> {
+        let _ = min;
+        self.encode(msg, out).map(|()| None)
+    }
+
     /// Decodes and validates one message from a whole frame. Binary values may be slices of
     /// `frame` (which keeps its buffer alive as long as they live).
     fn decode(&self, frame: Bytes) -> Result<Message>;

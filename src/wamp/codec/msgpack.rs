@@ -3,7 +3,7 @@
 //! form and floats as float 64, as msgpack-python (autobahn-python) writes them.
 
 use super::cursor::{into_list, Cursor};
-use super::emit::{self, appending, Emit};
+use super::emit::{self, appending, Emit, EmitSplit};
 use super::{Codec, Serializer};
 use crate::wamp::error::Result;
 use crate::wamp::message::Message;
@@ -23,6 +23,15 @@ impl Codec for MsgPack {
 
     fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<()> {
         appending(out, |out| emit::fields(&mut Writer { out }, &msg.fields()))
+    }
+
+    fn encode_split(&self, msg: &Message, min: usize, out: &mut Vec<u8>) -> Result<Option<Bytes>> {
+        let mut body = None;
+        appending(out, |out| {
+            body = emit::fields_split(&mut Writer { out }, &msg.fields(), min)?;
+            Ok(())
+        })?;
+        Ok(body)
     }
 
     fn decode(&self, frame: Bytes) -> Result<Message> {
@@ -241,5 +250,11 @@ impl Emit for Writer<'_> {
 
     fn key(&mut self, _index: usize, key: &str) -> Result<()> {
         self.str(key)
+    }
+}
+
+impl EmitSplit for Writer<'_> {
+    fn binary_head(&mut self, len: usize) -> Result<()> {
+        self.head(len, [Some(0xc4), Some(0xc5), Some(0xc6)], "a binary")
     }
 }

@@ -544,3 +544,93 @@ fn names_and_ids() {
     assert_eq!(Subprotocol::from_name("wamp.2.ubjson"), None);
     assert!(!Serializer::Json.is_binary() && Serializer::Cbor.is_binary());
 }
+
+/// A passthru-shaped message (one binary in Arguments, or autobahn's binary in place of them)
+/// of every type that carries a payload.
+fn trailing_binary_messages(payload: &Bytes) -> Vec<Message> {
+    use crate::wamp::message::{Publish, ResultMessage, Yield};
+    let one = || Payload::args(vec![Value::Bytes(payload.clone())]);
+    vec![
+        event_with(payload.clone()),
+        Message::Publish(Publish {
+            request: 7,
+            options: Dict::new(),
+            topic: "com.example.t".into(),
+            payload: Payload::Transparent(payload.clone()),
+        }),
+        Message::Result(ResultMessage {
+            request: 8,
+            details: Dict::new(),
+            payload: Payload::args(vec![Value::from("first"), Value::Bytes(payload.clone())]),
+        }),
+        Message::Yield(Yield {
+            request: 9,
+            options: Dict::new(),
+            payload: one(),
+        }),
+    ]
+}
+
+#[test]
+fn split_encoding_leaves_the_trailing_binary_out_and_shares_it() {
+    let payload = Bytes::from((0..5000u32).map(|i| i as u8).collect::<Vec<u8>>());
+    for s in [Serializer::MsgPack, Serializer::Cbor] {
+        for m in trailing_binary_messages(&payload) {
+            let mut head = b"kept".to_vec();
+            let body = s.codec().encode_split(&m, 1024, &mut head).unwrap();
+            let body = body.unwrap_or_else(|| panic!("{s}: {m:?} was not split"));
+            assert_eq!(
+                body.as_ptr(),
+                payload.as_ptr(),
+                "{s}: the binary was copied"
+            );
+            assert!(head.len() < 64, "{s}: the head holds {} octets", head.len());
+            // Head and body back to back are exactly the whole encoding.
+            let mut joined = head[4..].to_vec();
+            joined.extend_from_slice(&body);
+            assert_eq!(joined, encode(s, &m), "{s}: {m:?}");
+            assert_eq!(decode(s, &joined).unwrap(), m);
+        }
+    }
+}
+
+#[test]
+fn split_encoding_falls_back_to_the_whole_message() {
+    let small = Bytes::from_static(b"tiny");
+    let large = Bytes::from(vec![1u8; 2048]);
+    let mut kwargs = Dict::new();
+    kwargs.insert("k".into(), Value::Bytes(large.clone()));
+    let not_trailing = [
+        // Below the threshold.
+        event_with(small),
+        // A binary followed by ArgumentsKw does not end the message.
+        Message::Event(Event {
+            subscription: 1,
+            publication: 2,
+            details: Dict::new(),
+            payload: Payload::new(vec![Value::Bytes(large.clone())], kwargs),
+        }),
+        // No binary at all.
+        Message::Event(Event {
+            subscription: 1,
+            publication: 2,
+            details: Dict::new(),
+            payload: Payload::args(vec![Value::from("x")]),
+        }),
+    ];
+    for s in Serializer::ALL {
+        let cases: Vec<Message> = match s {
+            // JSON and FlatBuffers never split, not even a trailing binary.
+            Serializer::Json | Serializer::FlatBuffers => trailing_binary_messages(&large),
+            _ => not_trailing.to_vec(),
+        };
+        for m in cases {
+            let mut out = Vec::new();
+            let body = s.codec().encode_split(&m, 1024, &mut out).unwrap();
+            assert_eq!(body, None, "{s}: {m:?}");
+            let mut whole = Vec::new();
+            s.codec().encode(&m, &mut whole).unwrap();
+            assert_eq!(out, whole, "{s}");
+        }
+    }
+}

@@ -10,7 +10,7 @@ use super::config::{Credential, SessionConfig};
 use super::details::Details;
 use crate::wamp::auth::{cra, ticket, AuthMethod};
 use crate::wamp::message::{Authenticate, Challenge};
-use crate::wamp::value::Dict;
+use crate::wamp::value::{Dict, Value};
 
 /// Computes the AUTHENTICATE for `challenge`. `channel_id` is the TLS channel id, if the
 /// transport gave one.
@@ -54,7 +54,11 @@ pub(super) fn respond(
             channel_binding,
         } => {
             let text = required_str(extra, "challenge")?;
-            let confirmed = extra.str("channel_binding").map_err(|v| v.0)?;
+            // crossbar (through autobahn) writes `"channel_binding": null` when unbound.
+            let confirmed = match extra.dict.get("channel_binding") {
+                Some(Value::Null) => None,
+                _ => extra.str("channel_binding").map_err(|v| v.0)?,
+            };
             let wanted = channel_binding.map(|b| b.as_str());
             if confirmed != wanted {
                 return Err(format!(
@@ -102,7 +106,6 @@ fn uint(extra: Details<'_>, key: &str) -> Result<Option<u64>, String> {
 mod tests {
     use super::*;
     use crate::wamp::auth::cryptosign::{ChannelBinding, SigningKey};
-    use crate::wamp::value::Value;
 
     fn challenge(method: &str, extra: &[(&str, Value)]) -> Challenge {
         Challenge {
@@ -155,6 +158,17 @@ mod tests {
         ));
         let e = respond(&plain, &not_hex, None).unwrap_err();
         assert!(e.contains("not valid hex"), "{e}");
+        // A null binding, as crossbar sends it, is no binding.
+        let null_binding = challenge(
+            "cryptosign",
+            &[
+                ("challenge", Value::from("00".repeat(32))),
+                ("channel_binding", Value::Null),
+            ],
+        );
+        assert!(respond(&plain, &null_binding, None).is_ok());
+        let e = respond(&config, &null_binding, Some(&[9; 32])).unwrap_err();
+        assert!(e.contains("not the one asked for"), "{e}");
         let ticket_only = SessionConfig::new("r");
         let e = respond(&ticket_only, &challenge("ticket", &[]), None).unwrap_err();
         assert!(e.contains("did not offer"), "{e}");
