@@ -17,6 +17,8 @@ use zerowamp::transport::TransportUrl;
 use zerowamp::wamp::message::{Goodbye, Hello};
 use zerowamp::wamp::{Codec, Dict, Id, Message, Serializer, Value};
 
+pub mod process;
+
 /// How long any one wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(10);
 

@@ -164,17 +164,17 @@ fn span_of(root: &DeTable<'_>, path: &str) -> Option<Range<usize>> {
     let mut found = None;
     for step in steps(path) {
         let value = match (step, table, array) {
-            (Step::Key(key), Some(t), _) => {
-                let (k, v) = t.get_key_value(key)?;
+            (Step::Key(key), Some(t), _) => t.get_key_value(key).map(|(k, v)| {
                 found = Some(k.span());
                 v
-            }
-            (Step::Index(i), _, Some(items)) => {
-                let item = items.get(i)?;
+            }),
+            (Step::Index(i), _, Some(items)) => items.get(i).inspect(|item| {
                 found = Some(item.span());
-                item
-            }
-            _ => break,
+            }),
+            _ => None,
+        };
+        let Some(value) = value else {
+            break;
         };
         table = value.get_ref().as_table();
         array = value.get_ref().as_array().map(|a| &a[..]);
