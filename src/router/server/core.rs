@@ -87,6 +87,8 @@ impl Shared {
         let now = Instant::now();
         let mut wake = false;
         let mut touched = touched;
+        // Before closing anything, while the peers' addresses are still known.
+        self.report(core);
         loop {
             let mut closing: Vec<(PeerId, Option<String>)> = Vec::new();
             while let Some(peer) = core.router.next_ready() {
