@@ -24,8 +24,9 @@ CWARN      := -Wall -Wextra -Wpedantic -Werror
 C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
-.PHONY: all build release venv tools header check-header schemas check-schemas lint test test-rust \
-        test-c test-cpp test-header test-install install uninstall demo bench bench-store clean
+.PHONY: all build release venv venv-interop tools header check-header schemas check-schemas lint test \
+        test-rust test-c test-cpp test-header test-install install uninstall demo bench bench-store \
+        cli test-router-interop bench-router clean
 
 all: release
 
@@ -38,6 +39,15 @@ $(VENV)/.stamp: requirements-dev.txt
 
 venv: $(VENV)/.stamp
 
+# crossbar and autobahn-python for the interop tests, from a frozen list (resolving them from
+# scratch takes minutes); installed together with requirements-dev.txt, which pins flatbuffers.
+$(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.stamp
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt \
+	  -r requirements-interop.txt
+	touch $@
+
+venv-interop: $(VENV)/.stamp-interop
+
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
 
@@ -47,6 +57,12 @@ tools: venv $(CBINDGEN)
 
 build release:
 	$(CARGO) build --release --lib
+
+# The command line, target/release/zerowamp.
+ZEROWAMP := $(RELEASE)/zerowamp
+
+cli:
+	$(CARGO) build --release --bin zerowamp
 
 # --- generated files (committed; these targets regenerate or check them) -----------------------
 
@@ -133,7 +149,14 @@ test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_double_include
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
 	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
 
-test: tools check-header check-schemas lint test-header test-rust test-c test-cpp test-install
+# autobahn-python clients against `zerowamp router` (every feature on json/msgpack/cbor over
+# WebSocket and RawSocket, auth, shutdown), then misbehaving raw peers next to good sessions.
+test-router-interop: venv-interop cli
+	$(VENV_PY) tests/interop/test_router.py $(ZEROWAMP)
+	$(VENV_PY) tests/interop/misbehave.py $(ZEROWAMP)
+
+test: tools check-header check-schemas lint test-header test-rust test-router-interop test-c test-cpp \
+      test-install
 	@echo "make test: all passed"
 
 # --- install -----------------------------------------------------------------------------------
