@@ -13,6 +13,7 @@ use super::handler::PeerHandler;
 use super::local::LocalSession;
 use crate::router::{ConfigError, JoinError, OsEntropy, Router};
 use crate::runtime::{Handler, Listener, Mode, Runtime, RuntimeOptions, TransportError};
+use crate::transport::url::Framing;
 use crate::transport::websocket::Subprotocol;
 use crate::transport::TransportUrl;
 use crate::wamp::Dict;
@@ -57,6 +58,7 @@ pub struct BoundListener {
     listener: Listener,
     url: String,
     subprotocols: Vec<Subprotocol>,
+    framing: Framing,
     shared_port: bool,
 }
 
@@ -88,13 +90,20 @@ impl BoundListener {
 }
 
 impl fmt::Display for BoundListener {
-    /// `ws://127.0.0.1:8080/ws (cbor, msgpack, json)`, with `shared with RawSocket` when so.
+    /// `ws://127.0.0.1:8080/ws (cbor, msgpack, json)`: the serializers a client may choose
+    /// (RawSocket has no batched variants), and a note when the port is shared.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self
-            .subprotocols
-            .iter()
-            .map(|s| s.name().trim_start_matches("wamp.2.").to_owned())
-            .collect();
+        let rawsocket_only = self.framing == Framing::RawSocket && !self.shared_port;
+        let mut names: Vec<String> = Vec::new();
+        for sub in &self.subprotocols {
+            let name = match rawsocket_only {
+                true => sub.serializer.name().to_owned(),
+                false => sub.name().trim_start_matches("wamp.2.").to_owned(),
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         write!(f, "{} ({})", self.url, names.join(", "))?;
         if self.shared_port {
             f.write_str(", RawSocket and WebSocket on one port")?;
@@ -154,6 +163,7 @@ impl RouterServer {
         })?;
         let subprotocols = options.subprotocols.clone();
         let shared_port = options.shared_port;
+        let framing = url.framing();
         let shared = self.shared.clone();
         let listener = runtime
             .listen(&url, options, move |_| {
@@ -167,6 +177,7 @@ impl RouterServer {
             url: actual_url(&url, listener.port()),
             listener,
             subprotocols,
+            framing,
             shared_port,
         };
         info!(target: LOG_TARGET, "listening on {bound}");
