@@ -28,7 +28,7 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
-        install uninstall demo bench bench-store clean
+        install uninstall cli test-router-interop demo bench bench-store bench-router clean
 
 all: release
 
@@ -67,6 +67,12 @@ tools: venv $(CBINDGEN)
 
 build release:
 	$(CARGO) build --release --lib
+
+# The command line, target/release/zerowamp.
+ZEROWAMP := $(RELEASE)/zerowamp
+
+cli:
+	$(CARGO) build --release --bin zerowamp
 
 # --- generated files (committed; these targets regenerate or check them) -----------------------
 
@@ -194,8 +200,14 @@ wheel: release $(VENV)/.stamp
 test-wheel: wheel venv-pypy
 	$(VENV_PY) $(PY_DIR)/tools/check_wheel.py $(WHEEL_DIR)/*.whl schemas/bfbs/record.bfbs $(PYTHON) $(PYPY)
 
-test: tools check-header check-schemas lint test-header test-rust test-interop test-c test-cpp \
-      test-install test-python test-wheel
+# autobahn-python clients against `zerowamp router` (every feature on json/msgpack/cbor over
+# WebSocket and RawSocket, auth, shutdown), then misbehaving raw peers next to good sessions.
+test-router-interop: venv-interop cli
+	$(VENV_PY) tests/interop/test_router.py $(ZEROWAMP)
+	$(VENV_PY) tests/interop/misbehave.py $(ZEROWAMP)
+
+test: tools check-header check-schemas lint test-header test-rust test-interop test-router-interop \
+      test-c test-cpp test-install test-python test-wheel
 	@echo "make test: all passed"
 
 # --- install -----------------------------------------------------------------------------------
@@ -292,7 +304,14 @@ bench-store: release $(BUILD)/bench/store_bench
 	$(BUILD)/bench/store_bench schemas/bfbs/record.bfbs "$$scratch"; \
 	$(CARGO) run -q --release --example store_bench -- schemas/bfbs/record.bfbs "$$scratch/rust"
 
-bench: bench-store
+# The router: its core alone with in-process peers, then `zerowamp router` over loopback sockets
+# (calls/s sequential and 100 in flight, events/s to 1 and 100 subscribers, RSS with 1,000 idle
+# sessions).
+bench-router: cli
+	$(CARGO) run -q --release --example router_bench
+	$(CARGO) run -q --release --example router_net_bench -- $(ZEROWAMP)
+
+bench: bench-store bench-router
 
 clean:
 	$(CARGO) clean

@@ -551,10 +551,7 @@ impl Dealer {
         if mode == CancelMode::Kill {
             pc.killing = true;
             let (callee, invocation) = (pc.callee, pc.invocation);
-            peers.send(
-                callee,
-                interrupt(invocation, "kill", "canceled by the caller"),
-            );
+            peers.send(callee, interrupt(invocation, "kill", reason::CANCELED));
             return Ok(());
         }
         if let Some(pc) = self.finish(peers, id) {
@@ -570,7 +567,7 @@ impl Dealer {
             if mode == CancelMode::KillNoWait {
                 peers.send(
                     pc.callee,
-                    interrupt(pc.invocation, "killnowait", "canceled by the caller"),
+                    interrupt(pc.invocation, "killnowait", reason::CANCELED),
                 );
             }
         }
@@ -600,7 +597,10 @@ impl Dealer {
                     ),
                 );
                 if pc.callee_cancels {
-                    peers.send(pc.callee, interrupt(pc.invocation, "killnowait", "timeout"));
+                    peers.send(
+                        pc.callee,
+                        interrupt(pc.invocation, "killnowait", reason::TIMEOUT),
+                    );
                 }
             }
         }
@@ -642,13 +642,15 @@ impl Dealer {
             } else if pc.callee_cancels {
                 peers.send(
                     pc.callee,
-                    interrupt(pc.invocation, "killnowait", "the caller left"),
+                    interrupt(pc.invocation, "killnowait", reason::CANCELED),
                 );
             }
         }
     }
 }
 
+/// An INTERRUPT; `why` must be a URI (autobahn-python checks `Options.reason` as one and drops
+/// the connection otherwise).
 fn interrupt(invocation: Id, mode: &str, why: &str) -> Message {
     let mut options = Dict::new();
     options.insert("mode".to_owned(), Value::from(mode));

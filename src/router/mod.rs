@@ -40,6 +40,9 @@
 //! results and invocations, cancel, dealer-side timeout, caller identification); the session
 //! meta API ([`meta`](crate::router::meta)).
 //!
+//! The core does no I/O: [`server`](crate::router::server) puts it on the network (listeners,
+//! codecs, timers, the config file) for `zerowamp router` and programs that embed the router.
+//!
 //! Ids: session and publication ids are random in `1..=2^53`; subscription and registration ids
 //! too (unique per realm); INVOCATION request ids count up per callee session.
 
@@ -60,6 +63,7 @@ mod peers;
 pub mod random;
 mod realm;
 pub mod reason;
+pub mod server;
 mod session;
 
 pub use authz::{Action, Grant};
