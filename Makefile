@@ -28,7 +28,8 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
-        install uninstall cli test-router-interop demo bench bench-store bench-router clean
+        install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
+        clean
 
 all: release
 
@@ -311,7 +312,12 @@ bench-router: cli
 	$(CARGO) run -q --release --example router_bench
 	$(CARGO) run -q --release --example router_net_bench -- $(ZEROWAMP)
 
-bench: bench-store bench-router
+# Transport throughput: WebSocket and RawSocket between two zerowamp endpoints, next to a plain
+# TCP socket moving the same bytes in the same run.
+bench-transport:
+	$(CARGO) run -q --release --example transport_bench
+
+bench: bench-store bench-transport bench-router
 
 clean:
 	$(CARGO) clean
