@@ -251,3 +251,96 @@ fn every_client_command_has_help_with_examples() {
         }
     }
 }
+
+/// A router that refuses anonymous sessions: alice has a ticket, bob a WAMP-CRA secret, carol
+/// an Ed25519 key.
+const AUTH_CONFIG: &str = r#"
+[[realms]]
+name = "realm1"
+
+[[realms.roles]]
+name = "user"
+permissions = [{ uri = "", match = "prefix", call = true, register = true, publish = true, subscribe = true }]
+
+[[realms.principals]]
+authid = "alice"
+authrole = "user"
+ticket = "alice-ticket"
+
+[[realms.principals]]
+authid = "bob"
+authrole = "user"
+wampcra = { secret = "bob-secret" }
+
+[[realms.principals]]
+authid = "carol"
+authrole = "user"
+cryptosign = ["CAROL_PUBLIC_KEY"]
+"#;
+
+#[test]
+fn auth_options_authenticate_with_ticket_wampcra_and_cryptosign() {
+    let carol_seed = "545efb0a2192db8d43f118e9bf9aee081466e1ef36c708b96ee6f62dddad9122";
+    let carol_public = zerowamp::wamp::auth::cryptosign::SigningKey::from_hex(carol_seed)
+        .expect("seed")
+        .public_key()
+        .to_hex();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("router.toml");
+    std::fs::write(
+        &config,
+        AUTH_CONFIG.replace("CAROL_PUBLIC_KEY", &carol_public),
+    )
+    .expect("write config");
+    let config = config.to_string_lossy().into_owned();
+    let router = RouterProcess::start(
+        Path::new(BINARY),
+        &["--config", &config, "--listen", "ws://127.0.0.1:0/ws"],
+        WAIT,
+    )
+    .unwrap_or_else(|e| panic!("router exited: {e:?}"));
+    let url = &router.urls[0];
+    let _callee = Background::start(
+        url,
+        &[
+            "register",
+            "com.test.who",
+            "--reply",
+            "1",
+            "--authid",
+            "alice",
+            "--ticket",
+            "alice-ticket",
+        ],
+        "registered",
+    );
+    let credentials: [&[&str]; 2] = [
+        &["--authid", "bob", "--secret", "bob-secret"],
+        &["--authid", "carol", "--private-key", carol_seed],
+    ];
+    for credential in credentials {
+        let mut args = vec!["call", "com.test.who"];
+        args.extend_from_slice(credential);
+        let (code, stdout, stderr) = run(url, &args);
+        assert_eq!(code, 0, "{credential:?}: {stderr}");
+        assert_eq!(stdout, "{\"args\":[1],\"kwargs\":{}}\n");
+    }
+    let (code, _, stderr) = run(
+        url,
+        &[
+            "call",
+            "com.test.who",
+            "--authid",
+            "bob",
+            "--secret",
+            "wrong",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot join realm 'realm1'"), "{stderr}");
+    let (code, _, stderr) = run(
+        url,
+        &["call", "com.test.who", "--ticket", "t", "--secret", "s"],
+    );
+    assert_eq!(code, 2, "clap refuses two credentials: {stderr}");
+}
