@@ -1,9 +1,15 @@
 //! `zerowamp`: the command line. One file per subcommand; `main` parses the arguments, sets up
 //! logging and runs the subcommand.
 
+mod call;
+mod connect;
 mod logger;
+mod payload;
+mod publish;
+mod register;
 mod router;
 mod signals;
+mod subscribe;
 
 use std::process::ExitCode;
 
@@ -17,7 +23,12 @@ Examples:
   zerowamp router                                  # ws://127.0.0.1:8080/ws, realm1, anonymous
   zerowamp router --config router.toml
   zerowamp router --listen ws://0.0.0.0:8080/ws --listen rs://0.0.0.0:8081 --realm app
-  zerowamp router --help                           # the router's options and config file";
+  zerowamp router --help                           # the router's options and config file
+  zerowamp register com.example.echo               # answers calls with their own arguments
+  zerowamp call com.example.echo 1 '\"two\"' --kwargs '{\"three\":3}'
+  zerowamp subscribe com.example.news --count 1    # one JSON line per event
+  zerowamp publish com.example.news '\"hello\"'
+  zerowamp call --help                             # connection and auth options: every client command";
 
 /// zerowamp: FlatBuffers records in LMDB, served over WAMP — the command line.
 #[derive(Debug, Parser)]
@@ -36,6 +47,14 @@ struct Cli {
 enum Command {
     /// Runs a WAMP router (WebSocket, RawSocket, TLS, Unix sockets; realms, roles, auth).
     Router(router::RouterArgs),
+    /// Calls a procedure and prints the result as JSON.
+    Call(call::CallArgs),
+    /// Publishes an event.
+    Publish(publish::PublishArgs),
+    /// Subscribes to a topic and prints one JSON line per event.
+    Subscribe(subscribe::SubscribeArgs),
+    /// Registers a procedure and answers its calls (with --reply, or echoing them).
+    Register(register::RegisterArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +62,10 @@ fn main() -> ExitCode {
     logger::init(cli.log_level.into());
     let outcome = match cli.command {
         Command::Router(args) => router::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Publish(args) => publish::run(args),
+        Command::Subscribe(args) => subscribe::run(args),
+        Command::Register(args) => register::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
