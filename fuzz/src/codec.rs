@@ -1,0 +1,77 @@
+//! Properties of the codecs: decoding arbitrary bytes never panics, and whatever decodes
+//! encodes again and decodes to the same message (in its own codec and in every other one that
+//! can represent it).
+
+use bytes::Bytes;
+use zerowamp::wamp::codec::Codec;
+use zerowamp::wamp::{Error, Message, Serializer, Subprotocol};
+
+/// Decodes `data` as one frame of `codec`; if it is a message, checks [`round_trip`].
+pub fn decode_frame(codec: &dyn Codec, data: &[u8]) {
+    if let Ok(msg) = codec.decode(Bytes::copy_from_slice(data)) {
+        round_trip(codec, &msg);
+        across_codecs(&msg);
+    }
+}
+
+/// Decodes `data` as one frame of the batched subprotocol of `serializer`; if it holds
+/// messages, they encode into one batch that decodes to the same messages.
+pub fn decode_batch(serializer: Serializer, data: &[u8]) {
+    let Some(protocol) = Subprotocol::batched(serializer) else {
+        return;
+    };
+    let Ok(messages) = protocol.decode(Bytes::copy_from_slice(data)) else {
+        return;
+    };
+    let mut batch = Vec::new();
+    for msg in &messages {
+        protocol
+            .encode(msg, &mut batch)
+            .unwrap_or_else(|e| panic!("{protocol}: a decoded message does not encode: {e}"));
+    }
+    let again = protocol
+        .decode(Bytes::from(batch))
+        .unwrap_or_else(|e| panic!("{protocol}: our own batch does not decode: {e}"));
+    assert_eq!(messages, again, "{protocol}: batch round trip changed the messages");
+}
+
+/// `msg`, which `codec` decoded, encodes in `codec`; that frame decodes to `msg`, and encoding
+/// it again gives the same bytes.
+pub fn round_trip(codec: &dyn Codec, msg: &Message) {
+    let name = codec.serializer();
+    let mut frame = Vec::new();
+    codec
+        .encode(msg, &mut frame)
+        .unwrap_or_else(|e| panic!("{name}: a decoded message does not encode: {e}\n{msg:?}"));
+    let again = codec
+        .decode(Bytes::from(frame.clone()))
+        .unwrap_or_else(|e| panic!("{name}: our own frame does not decode: {e}\n{msg:?}"));
+    assert_eq!(*msg, again, "{name}: round trip changed the message");
+    let mut second = Vec::new();
+    codec
+        .encode(&again, &mut second)
+        .unwrap_or_else(|e| panic!("{name}: re-encoding failed: {e}"));
+    assert_eq!(frame, second, "{name}: encoding is not stable");
+}
+
+/// `msg` encodes in every serializer that can represent it and decodes back to itself. JSON
+/// cannot hold every value (NaN, a string starting with NUL): that must be an
+/// [`Error::Unencodable`], nothing else.
+pub fn across_codecs(msg: &Message) {
+    for serializer in Serializer::ALL {
+        let codec = serializer.codec();
+        let mut frame = Vec::new();
+        match codec.encode(msg, &mut frame) {
+            Ok(()) => {
+                let again = codec.decode(Bytes::from(frame)).unwrap_or_else(|e| {
+                    panic!("{serializer}: our own frame does not decode: {e}\n{msg:?}")
+                });
+                assert_eq!(*msg, again, "{serializer}: round trip changed the message");
+            }
+            Err(Error::Unencodable { .. }) if serializer == Serializer::Json => {
+                assert!(frame.is_empty(), "a failed encode must leave the output as it was");
+            }
+            Err(e) => panic!("{serializer}: cannot encode a valid message: {e}\n{msg:?}"),
+        }
+    }
+}
