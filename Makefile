@@ -144,13 +144,13 @@ bench: bench-store
 # grows as the fuzzer finds new inputs, and crashes land in fuzz/artifacts/<target>/ (both
 # git-ignored). A crash fails the target: add its input to tests/fuzz_regressions.rs.
 #
-# Time budget: fuzz-quick runs each of the 11 targets for FUZZ_QUICK_SECONDS (12 s: about 2.5 min
+# Time budget: fuzz-quick runs each of the 11 targets for FUZZ_QUICK_SECONDS (10 s: about 2.5 min
 # in all, after the first build); fuzz for FUZZ_SECONDS each (5 min: about an hour).
 # cargo-fuzz needs nightly flags (-Z sanitizer=address): RUSTC_BOOTSTRAP=1 lets stable take them.
 
 FUZZ_TARGETS       := codec_json codec_msgpack codec_cbor batched_json batched_msgpack batched_cbor \
                       message_list rawsocket transport_url uri session
-FUZZ_QUICK_SECONDS ?= 12
+FUZZ_QUICK_SECONDS ?= 10
 FUZZ_SECONDS       ?= 300
 FUZZ_TARGET_DIR    ?= $(abspath fuzz/target)
 FUZZ_CARGO         := RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz
