@@ -56,8 +56,12 @@ fn main() -> Result<()> {
     let mut corpus = Corpus::default();
     for path in &files {
         let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Json = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("vector");
+        let doc: Json =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("vector");
         seed_file(stem, &doc, &mut corpus)?;
     }
     seed_sessions(&mut corpus)?;
@@ -71,13 +75,17 @@ struct Corpus(BTreeMap<String, Vec<(String, Vec<u8>)>>);
 
 impl Corpus {
     fn add(&mut self, target: &str, name: String, bytes: Vec<u8>) {
-        self.0.entry(target.to_owned()).or_default().push((name, bytes));
+        self.0
+            .entry(target.to_owned())
+            .or_default()
+            .push((name, bytes));
     }
 
     fn write(&self, dir: &Path) -> Result<()> {
         for (target, seeds) in &self.0 {
             let target_dir = dir.join(target);
-            fs::create_dir_all(&target_dir).map_err(|e| format!("{}: {e}", target_dir.display()))?;
+            fs::create_dir_all(&target_dir)
+                .map_err(|e| format!("{}: {e}", target_dir.display()))?;
             for (name, bytes) in seeds {
                 let path = target_dir.join(format!("seed-{name}"));
                 fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -130,7 +138,9 @@ fn sample_bytes(sample: &Json) -> Result<Vec<(String, Vec<u8>)>> {
 
 fn seed_file(stem: &str, doc: &Json, corpus: &mut Corpus) -> Result<()> {
     let mut batches: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
-    let samples = doc["samples"].as_array().ok_or(format!("{stem}: no samples"))?;
+    let samples = doc["samples"]
+        .as_array()
+        .ok_or(format!("{stem}: no samples"))?;
     for (i, sample) in samples.iter().enumerate() {
         for (k, (serializer, bytes)) in sample_bytes(sample)?.into_iter().enumerate() {
             let name = format!("{stem}-{i}-{k}");
@@ -138,8 +148,15 @@ fn seed_file(stem: &str, doc: &Json, corpus: &mut Corpus) -> Result<()> {
                 corpus.add(&format!("codec_{serializer}"), name.clone(), bytes.clone());
             }
             if let Some(s) = Serializer::from_name(&serializer) {
-                corpus.add(&format!("batched_{s}"), name.clone(), batch(s, &[&bytes], 0));
-                batches.entry(serializer.clone()).or_default().push(bytes.clone());
+                corpus.add(
+                    &format!("batched_{s}"),
+                    name.clone(),
+                    batch(s, &[&bytes], 0),
+                );
+                batches
+                    .entry(serializer.clone())
+                    .or_default()
+                    .push(bytes.clone());
                 if let Ok(msg) = s.codec().decode(Bytes::from(bytes)) {
                     seed_message(&name, &msg, corpus);
                 }
@@ -160,9 +177,17 @@ fn seed_file(stem: &str, doc: &Json, corpus: &mut Corpus) -> Result<()> {
             continue;
         };
         let frames: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-        corpus.add(&format!("batched_{s}"), format!("{stem}-all"), batch(s, &frames, 0));
+        corpus.add(
+            &format!("batched_{s}"),
+            format!("{stem}-all"),
+            batch(s, &frames, 0),
+        );
         if s == Serializer::Json {
-            corpus.add("batched_json", format!("{stem}-all-1e"), batch(s, &frames, 0x1e));
+            corpus.add(
+                "batched_json",
+                format!("{stem}-all-1e"),
+                batch(s, &frames, 0x1e),
+            );
         }
     }
     Ok(())
@@ -219,7 +244,11 @@ fn seed_message(name: &str, msg: &Message, corpus: &mut Corpus) {
     }
 
     for uri in uris(msg) {
-        for (policy, pattern) in [(0u8, uri.clone()), (1, prefix_of(&uri)), (2, wildcard_of(&uri))] {
+        for (policy, pattern) in [
+            (0u8, uri.clone()),
+            (1, prefix_of(&uri)),
+            (2, wildcard_of(&uri)),
+        ] {
             let mut input = vec![1, policy];
             write_str(&pattern, &mut input);
             write_str(&uri, &mut input);
@@ -328,12 +357,12 @@ fn seed_sessions(corpus: &mut Corpus) -> Result<()> {
         ),
         (
             "leave-goodbye",
-            joined(0)
-                .op(Op::Leave, &[])
-                .router(&Message::Goodbye(zerowamp::wamp::message::Goodbye {
+            joined(0).op(Op::Leave, &[]).router(&Message::Goodbye(
+                zerowamp::wamp::message::Goodbye {
                     details: Dict::new(),
                     reason: "wamp.close.goodbye_and_out".into(),
-                })),
+                },
+            )),
         ),
         (
             "transport-lost",

@@ -32,7 +32,10 @@ pub fn decode_batch(serializer: Serializer, data: &[u8]) {
     let again = protocol
         .decode(Bytes::from(batch))
         .unwrap_or_else(|e| panic!("{protocol}: our own batch does not decode: {e}"));
-    assert_eq!(messages, again, "{protocol}: batch round trip changed the messages");
+    assert_eq!(
+        messages, again,
+        "{protocol}: batch round trip changed the messages"
+    );
 }
 
 /// `msg`, which `codec` decoded, encodes in `codec`; that frame decodes to `msg`, and encoding
@@ -69,7 +72,10 @@ pub fn across_codecs(msg: &Message) {
                 assert_eq!(*msg, again, "{serializer}: round trip changed the message");
             }
             Err(Error::Unencodable { .. }) if serializer == Serializer::Json => {
-                assert!(frame.is_empty(), "a failed encode must leave the output as it was");
+                assert!(
+                    frame.is_empty(),
+                    "a failed encode must leave the output as it was"
+                );
             }
             Err(e) => panic!("{serializer}: cannot encode a valid message: {e}\n{msg:?}"),
         }

@@ -332,8 +332,11 @@ impl Harness {
                 let procedure = name(src);
                 let options = RegisterOptions {
                     match_policy: policy(src.byte()),
-                    invoke: [None, Some(InvokePolicy::RoundRobin), Some(InvokePolicy::Last)]
-                        [usize::from(src.byte()) % 3],
+                    invoke: [
+                        None,
+                        Some(InvokePolicy::RoundRobin),
+                        Some(InvokePolicy::Last),
+                    ][usize::from(src.byte()) % 3],
                     ..RegisterOptions::default()
                 };
                 drop(s.register(&procedure, options));
@@ -369,9 +372,8 @@ impl Harness {
     fn reply(&mut self, src: &mut Source<'_>) {
         let index = src.byte();
         let error = src.byte() & 1 != 0;
-        let Some(&(request_type, request)) = self
-            .sent
-            .get(usize::from(index) % self.sent.len().max(1))
+        let Some(&(request_type, request)) =
+            self.sent.get(usize::from(index) % self.sent.len().max(1))
         else {
             return;
         };

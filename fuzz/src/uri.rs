@@ -29,7 +29,10 @@ pub fn run(data: &[u8]) {
     check_rules(&uri);
     for (policy, pattern) in &entries {
         if pattern == &uri {
-            assert!(policy.matches(pattern, &uri), "{policy} {pattern:?} must match itself");
+            assert!(
+                policy.matches(pattern, &uri),
+                "{policy} {pattern:?} must match itself"
+            );
         }
     }
     compare(&map, &entries, &uri);
@@ -43,15 +46,28 @@ pub fn run(data: &[u8]) {
 /// Strict is narrower than loose, and each empty-component rule narrower than the next.
 fn check_rules(s: &str) {
     let _ = uri::is_reserved(s);
-    for empty in [EmptyComponents::Forbidden, EmptyComponents::Last, EmptyComponents::Allowed] {
+    for empty in [
+        EmptyComponents::Forbidden,
+        EmptyComponents::Last,
+        EmptyComponents::Allowed,
+    ] {
         if uri::check(s, Strictness::Strict, empty).is_ok() {
-            assert!(uri::check(s, Strictness::Loose, empty).is_ok(), "strict ok, loose not: {s:?}");
+            assert!(
+                uri::check(s, Strictness::Loose, empty).is_ok(),
+                "strict ok, loose not: {s:?}"
+            );
         }
     }
     for strictness in [Strictness::Strict, Strictness::Loose] {
         let ok = |e| uri::check(s, strictness, e).is_ok();
-        assert!(!ok(EmptyComponents::Forbidden) || ok(EmptyComponents::Last), "{s:?}");
-        assert!(!ok(EmptyComponents::Last) || ok(EmptyComponents::Allowed), "{s:?}");
+        assert!(
+            !ok(EmptyComponents::Forbidden) || ok(EmptyComponents::Last),
+            "{s:?}"
+        );
+        assert!(
+            !ok(EmptyComponents::Last) || ok(EmptyComponents::Allowed),
+            "{s:?}"
+        );
     }
 }
 
@@ -81,9 +97,16 @@ fn compare(map: &PatternMap<()>, entries: &[(MatchPolicy, String)], uri: &str) {
             _ => runs(b.1).cmp(&runs(a.1)),
         })
     });
-    let found: Vec<(MatchPolicy, &str)> =
-        map.matches(uri).iter().map(|m| (m.policy, m.pattern)).collect();
+    let found: Vec<(MatchPolicy, &str)> = map
+        .matches(uri)
+        .iter()
+        .map(|m| (m.policy, m.pattern))
+        .collect();
     assert_eq!(found, expected, "PatternMap::matches({uri:?})");
     let best = map.best_match(uri).map(|m| (m.policy, m.pattern));
-    assert_eq!(best, expected.first().copied(), "PatternMap::best_match({uri:?})");
+    assert_eq!(
+        best,
+        expected.first().copied(),
+        "PatternMap::best_match({uri:?})"
+    );
 }

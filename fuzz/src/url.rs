@@ -15,5 +15,11 @@ pub fn run(data: &[u8]) {
     let again = TransportUrl::parse(&printed)
         .unwrap_or_else(|e| panic!("{text:?} printed as {printed:?}, which does not parse: {e}"));
     assert_eq!(url, again, "{text:?} printed as {printed:?}");
-    let _ = (url.websocket_uri(), url.host(), url.port(), url.unix_path(), url.resource());
+    let _ = (
+        url.websocket_uri(),
+        url.host(),
+        url.port(),
+        url.unix_path(),
+        url.resource(),
+    );
 }
