@@ -57,9 +57,9 @@ pub fn round_trip(codec: &dyn Codec, msg: &Message) {
     assert_eq!(frame, second, "{name}: encoding is not stable");
 }
 
-/// `msg` encodes in every serializer that can represent it and decodes back to itself. JSON
-/// cannot hold every value (NaN, a string starting with NUL): that must be an
-/// [`Error::Unencodable`], nothing else.
+/// `msg` encodes in every serializer that can represent it and decodes back to itself.
+/// MessagePack and CBOR hold every value; the others may refuse one they cannot represent (JSON:
+/// NaN, a string starting with NUL), but only with [`Error::Unencodable`] and an untouched output.
 pub fn across_codecs(msg: &Message) {
     for serializer in Serializer::ALL {
         let codec = serializer.codec();
@@ -71,7 +71,9 @@ pub fn across_codecs(msg: &Message) {
                 });
                 assert_eq!(*msg, again, "{serializer}: round trip changed the message");
             }
-            Err(Error::Unencodable { .. }) if serializer == Serializer::Json => {
+            Err(Error::Unencodable { .. })
+                if !matches!(serializer, Serializer::MsgPack | Serializer::Cbor) =>
+            {
                 assert!(
                     frame.is_empty(),
                     "a failed encode must leave the output as it was"
