@@ -1,16 +1,39 @@
-//! Properties of the codecs: decoding arbitrary bytes never panics, and whatever decodes
-//! encodes again and decodes to the same message (in its own codec and in every other one that
-//! can represent it).
+//! Properties of the codecs: decoding arbitrary bytes never panics; whatever decodes encodes
+//! again and decodes to the same message (in its own codec and in every other one that can
+//! represent it); MessagePack binaries are slices of the frame, never copies.
 
 use bytes::Bytes;
-use zerowamp::wamp::codec::Codec;
-use zerowamp::wamp::{Error, Message, Serializer, Subprotocol};
+use zerowamp::wamp::codec::{msgpack, Codec};
+use zerowamp::wamp::{Error, Message, Serializer, Subprotocol, Value};
 
 /// Decodes `data` as one frame of `codec`; if it is a message, checks [`round_trip`].
 pub fn decode_frame(codec: &dyn Codec, data: &[u8]) {
-    if let Ok(msg) = codec.decode(Bytes::copy_from_slice(data)) {
+    let frame = Bytes::copy_from_slice(data);
+    if let Ok(msg) = codec.decode(frame.clone()) {
+        // MessagePack binaries (`bin`) are always slices of the frame; CBOR byte strings are
+        // too, except indefinite-length ones, which must be joined. (Checked on the values, since
+        // a message may also take a transparent payload from a string, which is owned.)
+        if codec.serializer() == Serializer::MsgPack {
+            if let Ok(value) = msgpack::decode_value(frame.clone()) {
+                assert_binaries_in(&frame, &value);
+            }
+        }
         round_trip(codec, &msg);
         across_codecs(&msg);
+    }
+}
+
+/// Every binary inside `value` points into `frame`: it was not copied on decode.
+fn assert_binaries_in(frame: &Bytes, value: &Value) {
+    match value {
+        Value::Bytes(b) if !b.is_empty() => {
+            let range = frame.as_ptr_range();
+            let inside = range.contains(&b.as_ptr()) && b.as_ptr_range().end <= range.end;
+            assert!(inside, "a binary of {} bytes was copied on decode", b.len());
+        }
+        Value::List(items) => items.iter().for_each(|v| assert_binaries_in(frame, v)),
+        Value::Dict(d) => d.values().for_each(|v| assert_binaries_in(frame, v)),
+        _ => {}
     }
 }
 
