@@ -11,6 +11,7 @@ PYPY         ?= pypy3
 CC           ?= cc
 CXX          ?= c++
 CBINDGEN_VERSION := 0.29.4
+CARGO_FUZZ_VERSION := 0.13.2
 
 VENV      := .venv
 VENV_PY   := $(VENV)/bin/python
@@ -18,6 +19,7 @@ FLATC     := $(VENV)/bin/flatc
 CBINDGEN  := .tools/bin/cbindgen
 # cargo puts its output under $CARGO_TARGET_DIR when that is set (a worktree's own target dir).
 RELEASE   := $(or $(CARGO_TARGET_DIR),target)/release
+CARGO_FUZZ := .tools/bin/cargo-fuzz
 LIB_A     := $(RELEASE)/libzerowamp.a
 LIB_SO    := $(RELEASE)/libzerowamp.so
 BUILD     := build
@@ -29,7 +31,7 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
-        clean
+        bench-codecs fuzz-quick fuzz clean
 
 all: release
 
@@ -61,6 +63,9 @@ venv-interop: $(VENV)/.stamp-interop
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
+
+$(CARGO_FUZZ):
+	$(CARGO) install -q cargo-fuzz --version =$(CARGO_FUZZ_VERSION) --locked --root .tools
 
 tools: venv $(CBINDGEN)
 
@@ -317,7 +322,52 @@ bench-router: cli
 bench-transport:
 	$(CARGO) run -q --release --example transport_bench
 
-bench: bench-store bench-transport bench-router
+bench: bench-store bench-codecs bench-transport bench-router
+# Encode/decode time per message for each codec, small EVENT and 64 KiB EVENT, and the copies of
+# the payload (about a minute).
+bench-codecs:
+	$(CARGO) bench --bench codecs
+
+# --- fuzzing (cargo-fuzz / libFuzzer; fuzz/ is its own crate) ------------------------------------
+#
+# Seeds come from the conformance vectors (fuzz/seed.rs writes fuzz/corpus/<target>/); the corpus
+# grows as the fuzzer finds new inputs, and crashes land in fuzz/artifacts/<target>/ (both
+# git-ignored). A crash fails the target: add its input to tests/fuzz_regressions.rs.
+#
+# Time budget: fuzz-quick runs each of the 11 targets for FUZZ_QUICK_SECONDS (10 s: about 2.5 min
+# in all, after the first build); fuzz for FUZZ_SECONDS each (5 min: about an hour).
+# cargo-fuzz needs nightly flags (-Z sanitizer=address): RUSTC_BOOTSTRAP=1 lets stable take them.
+
+FUZZ_TARGETS       := codec_json codec_msgpack codec_cbor batched_json batched_msgpack batched_cbor \
+                      message_list rawsocket transport_url uri session
+FUZZ_QUICK_SECONDS ?= 10
+FUZZ_SECONDS       ?= 300
+FUZZ_TARGET_DIR    ?= $(abspath fuzz/target)
+FUZZ_CARGO         := RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz
+FUZZ_FLAGS         := --fuzz-dir fuzz --target-dir $(FUZZ_TARGET_DIR)
+
+# $(call fuzz_all,seconds): seed, build, run every target; on a crash, show its log and fail.
+define fuzz_all
+	cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) $(CARGO) run -q --example seed -- corpus
+	$(FUZZ_CARGO) build $(FUZZ_FLAGS)
+	@mkdir -p fuzz/artifacts; \
+	for t in $(FUZZ_TARGETS); do \
+	  log=fuzz/artifacts/$$t.log; \
+	  if $(FUZZ_CARGO) run $(FUZZ_FLAGS) $$t -- -max_total_time=$(1) -timeout=10 \
+	       -rss_limit_mb=2048 -print_final_stats=1 >"$$log" 2>&1; then \
+	    printf '%-16s ok: %s; %s\n' "$$t" "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$$log")" \
+	      "$$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$$log" | tail -1)"; \
+	  else \
+	    tail -n 60 "$$log"; echo "fuzz target $$t FAILED (log: $$log, input: fuzz/artifacts/$$t/)"; exit 1; \
+	  fi; \
+	done
+endef
+
+fuzz-quick: $(CARGO_FUZZ)
+	$(call fuzz_all,$(FUZZ_QUICK_SECONDS))
+
+fuzz: $(CARGO_FUZZ)
+	$(call fuzz_all,$(FUZZ_SECONDS))
 
 clean:
 	$(CARGO) clean

@@ -1,0 +1,108 @@
+//! Properties of the codecs: decoding arbitrary bytes never panics; whatever decodes encodes
+//! again and decodes to the same message (in its own codec and in every other one that can
+//! represent it); MessagePack binaries are slices of the frame, never copies.
+
+use bytes::Bytes;
+use zerowamp::wamp::codec::{msgpack, Codec};
+use zerowamp::wamp::{Error, Message, Serializer, Subprotocol, Value};
+
+/// Decodes `data` as one frame of `codec`; if it is a message, checks [`round_trip`].
+pub fn decode_frame(codec: &dyn Codec, data: &[u8]) {
+    let frame = Bytes::copy_from_slice(data);
+    if let Ok(msg) = codec.decode(frame.clone()) {
+        // MessagePack binaries (`bin`) are always slices of the frame; CBOR byte strings are
+        // too, except indefinite-length ones, which must be joined. (Checked on the values, since
+        // a message may also take a transparent payload from a string, which is owned.)
+        if codec.serializer() == Serializer::MsgPack {
+            if let Ok(value) = msgpack::decode_value(frame.clone()) {
+                assert_binaries_in(&frame, &value);
+            }
+        }
+        round_trip(codec, &msg);
+        across_codecs(&msg);
+    }
+}
+
+/// Every binary inside `value` points into `frame`: it was not copied on decode.
+fn assert_binaries_in(frame: &Bytes, value: &Value) {
+    match value {
+        Value::Bytes(b) if !b.is_empty() => {
+            let range = frame.as_ptr_range();
+            let inside = range.contains(&b.as_ptr()) && b.as_ptr_range().end <= range.end;
+            assert!(inside, "a binary of {} bytes was copied on decode", b.len());
+        }
+        Value::List(items) => items.iter().for_each(|v| assert_binaries_in(frame, v)),
+        Value::Dict(d) => d.values().for_each(|v| assert_binaries_in(frame, v)),
+        _ => {}
+    }
+}
+
+/// Decodes `data` as one frame of the batched subprotocol of `serializer`; if it holds
+/// messages, they encode into one batch that decodes to the same messages.
+pub fn decode_batch(serializer: Serializer, data: &[u8]) {
+    let Some(protocol) = Subprotocol::batched(serializer) else {
+        return;
+    };
+    let Ok(messages) = protocol.decode(Bytes::copy_from_slice(data)) else {
+        return;
+    };
+    let mut batch = Vec::new();
+    for msg in &messages {
+        protocol
+            .encode(msg, &mut batch)
+            .unwrap_or_else(|e| panic!("{protocol}: a decoded message does not encode: {e}"));
+    }
+    let again = protocol
+        .decode(Bytes::from(batch))
+        .unwrap_or_else(|e| panic!("{protocol}: our own batch does not decode: {e}"));
+    assert_eq!(
+        messages, again,
+        "{protocol}: batch round trip changed the messages"
+    );
+}
+
+/// `msg`, which `codec` decoded, encodes in `codec`; that frame decodes to `msg`, and encoding
+/// it again gives the same bytes.
+pub fn round_trip(codec: &dyn Codec, msg: &Message) {
+    let name = codec.serializer();
+    let mut frame = Vec::new();
+    codec
+        .encode(msg, &mut frame)
+        .unwrap_or_else(|e| panic!("{name}: a decoded message does not encode: {e}\n{msg:?}"));
+    let again = codec
+        .decode(Bytes::from(frame.clone()))
+        .unwrap_or_else(|e| panic!("{name}: our own frame does not decode: {e}\n{msg:?}"));
+    assert_eq!(*msg, again, "{name}: round trip changed the message");
+    let mut second = Vec::new();
+    codec
+        .encode(&again, &mut second)
+        .unwrap_or_else(|e| panic!("{name}: re-encoding failed: {e}"));
+    assert_eq!(frame, second, "{name}: encoding is not stable");
+}
+
+/// `msg` encodes in every serializer that can represent it and decodes back to itself.
+/// MessagePack and CBOR hold every value; the others may refuse one they cannot represent (JSON:
+/// NaN, a string starting with NUL), but only with [`Error::Unencodable`] and an untouched output.
+pub fn across_codecs(msg: &Message) {
+    for serializer in Serializer::ALL {
+        let codec = serializer.codec();
+        let mut frame = Vec::new();
+        match codec.encode(msg, &mut frame) {
+            Ok(()) => {
+                let again = codec.decode(Bytes::from(frame)).unwrap_or_else(|e| {
+                    panic!("{serializer}: our own frame does not decode: {e}\n{msg:?}")
+                });
+                assert_eq!(*msg, again, "{serializer}: round trip changed the message");
+            }
+            Err(Error::Unencodable { .. })
+                if !matches!(serializer, Serializer::MsgPack | Serializer::Cbor) =>
+            {
+                assert!(
+                    frame.is_empty(),
+                    "a failed encode must leave the output as it was"
+                );
+            }
+            Err(e) => panic!("{serializer}: cannot encode a valid message: {e}\n{msg:?}"),
+        }
+    }
+}
