@@ -338,7 +338,7 @@ bench-codecs:
 # in all, after the first build); fuzz for FUZZ_SECONDS each (5 min: about an hour).
 # cargo-fuzz needs nightly flags (-Z sanitizer=address): RUSTC_BOOTSTRAP=1 lets stable take them.
 
-FUZZ_TARGETS       := codec_json codec_msgpack codec_cbor batched_json batched_msgpack batched_cbor \
+FUZZ_TARGETS       := codec_json codec_msgpack codec_cbor codec_flatbuffers batched_json batched_msgpack batched_cbor \
                       message_list rawsocket transport_url uri session
 FUZZ_QUICK_SECONDS ?= 10
 FUZZ_SECONDS       ?= 300

@@ -12,9 +12,8 @@ use crate::wamp::{Message, MessageType, Payload, Serializer, Value};
 use super::error::Error;
 
 /// A passthru payload at least this long is not copied by the serializer: it is sent as a
-/// second buffer after the envelope (MessagePack and CBOR). Shorter ones are cheaper to copy
-/// than to give their own `iovec`.
-pub(crate) const SPLIT_THRESHOLD: usize = 1024;
+/// second buffer after the envelope (MessagePack and CBOR).
+pub(crate) const SPLIT_THRESHOLD: usize = crate::wamp::codec::SPLIT_MIN;
 
 /// The request (or invocation) a message belongs to, so that a failure to send it reaches the
 /// one waiting for it.

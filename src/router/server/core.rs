@@ -10,6 +10,7 @@ use log::{info, warn};
 
 use crate::router::{PeerId, Router, RouterEvent, TransportKind};
 use crate::runtime::{Connection, RuntimeHandle, SendError, TimerId};
+use crate::wamp::codec::SPLIT_MIN;
 use crate::wamp::{Codec, Message};
 
 /// The `log` target of everything the server logs.
@@ -270,20 +271,25 @@ impl Shared {
     }
 }
 
-/// Encodes `msg` for the peer and queues it on its connection. What cannot be encoded or is
-/// too long for the peer is dropped with a warning; a full send queue stalls the peer.
+/// Encodes `msg` for the peer and queues it on its connection. A large trailing payload (a
+/// passthru record published to many subscribers) is not copied into each frame: the envelope is
+/// encoded alone and the shared payload follows it as a second buffer. What cannot be encoded or
+/// is too long for the peer is dropped with a warning; a full send queue stalls the peer.
 fn transmit(link: &Link, peer: PeerId, msg: &Message) -> Result<(), Stalled> {
-    let mut frame = Vec::new();
-    if let Err(e) = link.codec.encode(msg, &mut frame) {
-        warn!(
-            target: LOG_TARGET,
-            "{} ({peer}): {} not sent: {e}",
-            link.addr,
-            msg.message_type()
-        );
-        return Ok(());
-    }
-    match link.connection.send(frame) {
+    let mut head = Vec::new();
+    let body = match link.codec.encode_split(msg, SPLIT_MIN, &mut head) {
+        Ok(body) => body.unwrap_or_default(),
+        Err(e) => {
+            warn!(
+                target: LOG_TARGET,
+                "{} ({peer}): {} not sent: {e}",
+                link.addr,
+                msg.message_type()
+            );
+            return Ok(());
+        }
+    };
+    match link.connection.send_parts(head.into(), body) {
         Ok(()) | Err(SendError::Closed) => Ok(()),
         Err(e @ (SendError::QueueFull { .. } | SendError::Timeout { .. })) => {
             Err(Stalled::SlowConsumer(e.to_string()))

@@ -23,6 +23,11 @@ use crate::wamp::message::Message;
 use bytes::Bytes;
 use std::fmt;
 
+/// A trailing binary payload at least this long is left out of the envelope by
+/// [`Codec::encode_split`] callers (the client, the router server), so that it is sent as a
+/// second buffer without a copy; shorter ones are cheaper to copy than to give their own `iovec`.
+pub const SPLIT_MIN: usize = 1024;
+
 /// One WAMP serializer: turns a message into the bytes of one frame and back.
 pub trait Codec: Send + Sync {
     /// Which serializer this is.
