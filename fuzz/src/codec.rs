@@ -19,7 +19,20 @@ pub fn decode_frame(codec: &dyn Codec, data: &[u8]) {
             }
         }
         round_trip(codec, &msg);
-        across_codecs(&msg);
+        if !is_roleless_handshake(&msg) {
+            across_codecs(&msg);
+        }
+    }
+}
+
+/// autobahn-python writes FlatBuffers HELLO and WELCOME without roles, and our FlatBuffers codec
+/// reads them (tests/wamp_flatbuffers.rs); the list-form codecs require roles, as the spec does.
+/// That one documented difference is left out of the cross-codec check.
+fn is_roleless_handshake(msg: &Message) -> bool {
+    match msg {
+        Message::Hello(hello) => !hello.details.contains_key("roles"),
+        Message::Welcome(welcome) => !welcome.details.contains_key("roles"),
+        _ => false,
     }
 }
 
