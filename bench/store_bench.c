@@ -45,22 +45,31 @@ static double median(double *v, int n) {
 static uint8_t keys[READS][8];
 static volatile uint64_t sink;
 
-static void load(const char *dir, const uint8_t *bfbs, size_t bfbs_len) {
+/* Opens the environment at `dir` with `env_flags` and its "records" table of sample records. */
+static zw_table *open_records(const char *dir, const uint8_t *bfbs, size_t bfbs_len, uint32_t env_flags,
+                              zw_env **env) {
     zw_env_options opts;
     zw_env_options_init(&opts);
     opts.map_size = (size_t)1 << 30;
-    opts.flags = ZW_ENV_NO_SYNC;
-    zw_env *env;
+    opts.flags = env_flags;
     zw_result rc;
-    if ((rc = zw_env_open(dir, &opts, &env))) die("zw_env_open", rc);
+    if ((rc = zw_env_open(dir, &opts, env))) die("zw_env_open", rc);
     zw_slice schema = {bfbs, bfbs_len};
-    if ((rc = zw_env_register_schema(env, schema))) die("zw_env_register_schema", rc);
+    if ((rc = zw_env_register_schema(*env, schema))) die("zw_env_register_schema", rc);
     zw_table_options topts;
     zw_table_options_init(&topts);
     topts.key_codec = ZW_KEY_U64;
     topts.root_type = "zerowamp.sample.Record";
+    topts.create = !(env_flags & ZW_ENV_READ_ONLY);
     zw_table *table;
-    if ((rc = zw_table_open(env, "records", &topts, &table))) die("zw_table_open", rc);
+    if ((rc = zw_table_open(*env, "records", &topts, &table))) die("zw_table_open", rc);
+    return table;
+}
+
+static void load(const char *dir, const uint8_t *bfbs, size_t bfbs_len) {
+    zw_env *env;
+    zw_table *table = open_records(dir, bfbs, bfbs_len, ZW_ENV_NO_SYNC, &env);
+    zw_result rc;
     zw_txn *txn;
     if ((rc = zw_txn_begin_write(env, &txn))) die("zw_txn_begin_write", rc);
     uint8_t rec[512], key[8], payload[96];
@@ -122,22 +131,9 @@ static void bare(const char *dir, double *get_ns, double *scan_ns) {
 }
 
 static void through_c_api(const char *dir, const uint8_t *bfbs, size_t bfbs_len, double *get_ns, double *scan_ns) {
-    zw_env_options opts;
-    zw_env_options_init(&opts);
-    opts.map_size = (size_t)1 << 30;
-    opts.flags = ZW_ENV_READ_ONLY;
     zw_env *env;
+    zw_table *table = open_records(dir, bfbs, bfbs_len, ZW_ENV_READ_ONLY, &env);
     zw_result rc;
-    if ((rc = zw_env_open(dir, &opts, &env))) die("zw_env_open", rc);
-    zw_slice schema = {bfbs, bfbs_len};
-    if ((rc = zw_env_register_schema(env, schema))) die("zw_env_register_schema", rc);
-    zw_table_options topts;
-    zw_table_options_init(&topts);
-    topts.key_codec = ZW_KEY_U64;
-    topts.root_type = "zerowamp.sample.Record";
-    topts.create = false;
-    zw_table *table;
-    if ((rc = zw_table_open(env, "records", &topts, &table))) die("zw_table_open", rc);
     zw_txn *txn;
     if ((rc = zw_txn_begin_read(env, &txn))) die("zw_txn_begin_read", rc);
     double rounds[ROUNDS];
