@@ -72,14 +72,9 @@ static void load(const char *dir, const uint8_t *bfbs, size_t bfbs_len) {
     zw_result rc;
     zw_txn *txn;
     if ((rc = zw_txn_begin_write(env, &txn))) die("zw_txn_begin_write", rc);
-    uint8_t rec[512], key[8], payload[96];
-    char name[32], email[48];
+    uint8_t rec[REC_SAMPLE_MAX], key[8];
     for (uint64_t id = 0; id < RECORDS; id++) {
-        snprintf(name, sizeof name, "user-%08llu", (unsigned long long)id);
-        snprintf(email, sizeof email, "user-%08llu@example.com", (unsigned long long)id);
-        for (int i = 0; i < 96; i++) payload[i] = (uint8_t)(id * 31 + (uint64_t)i);
-        size_t len = rec_build(rec, id, 1700000000000000000ull + id, (double)id, (int)(id & 1), name, email,
-                               payload, sizeof payload);
+        size_t len = rec_build_sample(rec, id);
         be64(id, key);
         zw_slice k = {key, 8}, v = {rec, len};
         if ((rc = zw_txn_put(txn, table, k, v, 0))) die("zw_txn_put", rc);

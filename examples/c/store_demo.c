@@ -54,14 +54,9 @@ int main(int argc, char **argv) {
     size_t record_len = 0;
     zw_txn *txn;
     check(zw_txn_begin_write(env, &txn), "begin a write");
-    uint8_t rec[512], payload[96];
-    char name[32], email[48];
+    uint8_t rec[REC_SAMPLE_MAX];
     for (uint64_t id = 1; id <= RECORDS; id++) {
-        snprintf(name, sizeof name, "user-%08llu", (unsigned long long)id);
-        snprintf(email, sizeof email, "user-%08llu@example.com", (unsigned long long)id);
-        for (int i = 0; i < 96; i++) payload[i] = (uint8_t)(id + (uint64_t)i);
-        size_t len = rec_build(rec, id, 1700000000000000000ull + id, (double)id / 3.0, (int)(id & 1), name, email,
-                               payload, sizeof payload);
+        size_t len = rec_build_sample(rec, id);
         zw_key_part part = {ZW_KEY_U64, id, {NULL, 0}};
         uint8_t key[8];
         size_t key_len;

@@ -16,6 +16,7 @@
 #define ZEROWAMP_SAMPLE_RECORD_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { REC_ID, REC_TS, REC_SCORE, REC_ACTIVE, REC_NAME, REC_EMAIL, REC_PAYLOAD, REC_FIELDS };
@@ -65,6 +66,19 @@ static inline size_t rec_build(uint8_t *buf, uint64_t id, uint64_t ts, double sc
     rec_put_u32(buf + 60, (uint32_t)(email_at - 60));
     rec_put_u32(buf + 64, (uint32_t)(payload_at - 64));
     return pos;
+}
+
+/* Sample record number `id` (as the Python reference benchmark makes them): name "user-%08llu",
+ * email "user-%08llu@example.com", a 96-byte payload; `buf` needs REC_SAMPLE_MAX bytes. */
+enum { REC_SAMPLE_MAX = 512 };
+static inline size_t rec_build_sample(uint8_t *buf, uint64_t id) {
+    char name[32], email[48];
+    uint8_t payload[96];
+    snprintf(name, sizeof name, "user-%08llu", (unsigned long long)id);
+    snprintf(email, sizeof email, "user-%08llu@example.com", (unsigned long long)id);
+    for (int i = 0; i < 96; i++) payload[i] = (uint8_t)(id + (uint64_t)i);
+    return rec_build(buf, id, 1700000000000000000ull + id, (double)id / 7.0, (int)(id & 1), name, email,
+                     payload, sizeof payload);
 }
 
 static inline uint16_t rec_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }

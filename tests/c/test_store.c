@@ -32,16 +32,6 @@ static void be64(uint64_t v, uint8_t out[8]) {
     for (int i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-static size_t sample(uint8_t *buf, uint64_t id) {
-    char name[32], email[48];
-    uint8_t payload[96];
-    snprintf(name, sizeof name, "user-%08llu", (unsigned long long)id);
-    snprintf(email, sizeof email, "user-%08llu@example.com", (unsigned long long)id);
-    for (int i = 0; i < 96; i++) payload[i] = (uint8_t)(id + (uint64_t)i);
-    return rec_build(buf, id, 1700000000000000000ull + id, (double)id / 7.0, (int)(id & 1), name, email,
-                     payload, sizeof payload);
-}
-
 static void test_versions(void) {
     CHECK(zw_abi_version() == ZW_ABI_VERSION);
     CHECK(strlen(zw_version()) >= 5);
@@ -121,9 +111,9 @@ static zw_table *open_records(zw_env *env, const char *name) {
 static void put_records(zw_env *env, zw_table *table, uint64_t first, uint64_t n) {
     zw_txn *txn = NULL;
     CHECK_OK(zw_txn_begin_write(env, &txn));
-    uint8_t rec[512], key[8];
+    uint8_t rec[REC_SAMPLE_MAX], key[8];
     for (uint64_t id = first; id < first + n; id++) {
-        size_t len = sample(rec, id);
+        size_t len = rec_build_sample(rec, id);
         be64(id, key);
         CHECK_OK(zw_txn_put(txn, table, bytes(key, 8), bytes(rec, len), 0));
     }
@@ -174,8 +164,8 @@ static void test_tables_and_transactions(const char *dir, const uint8_t *bfbs, s
     CHECK_RC(zw_txn_get(txn, records, bytes(key, 7), &value), ZW_ERR_INVALID_KEY);
 
     /* A read transaction cannot write. */
-    uint8_t rec[512];
-    size_t len = sample(rec, 7);
+    uint8_t rec[REC_SAMPLE_MAX];
+    size_t len = rec_build_sample(rec, 7);
     CHECK_RC(zw_txn_put(txn, records, bytes(key, 8), bytes(rec, len), 0), ZW_ERR_READ_ONLY);
 
     /* Cursors: whole table, bounded, reversed, limited. */
@@ -221,7 +211,7 @@ static void test_tables_and_transactions(const char *dir, const uint8_t *bfbs, s
     CHECK_OK(zw_txn_begin_write(env, &txn));
     CHECK_RC(zw_txn_reset(txn), ZW_ERR_INVALID_ARGUMENT);
     CHECK_RC(zw_txn_renew(txn), ZW_ERR_INVALID_ARGUMENT);
-    len = sample(rec, 42);
+    len = rec_build_sample(rec, 42);
     CHECK_RC(zw_txn_put(txn, records, bytes(key, 8), bytes(rec, len), ZW_PUT_NO_OVERWRITE), ZW_ERR_KEY_EXISTS);
     CHECK_RC(zw_txn_put(txn, records, bytes(key, 8), bytes(rec, len), 0x80), ZW_ERR_INVALID_ARGUMENT);
     CHECK_RC(zw_txn_put(txn, records, bytes(key, 8), bytes(rec, len / 2), 0), ZW_ERR_VERIFY);
@@ -341,12 +331,12 @@ static void test_map_full_and_grow(const char *dir, const uint8_t *bfbs, size_t 
     CHECK_OK(zw_env_register_schema(env, bytes(bfbs, bfbs_len)));
     zw_table *records = open_records(env, "records");
     zw_txn *txn = NULL;
-    uint8_t rec[512], key[8];
+    uint8_t rec[REC_SAMPLE_MAX], key[8];
     zw_result rc = ZW_OK;
     uint64_t id;
     CHECK_OK(zw_txn_begin_write(env, &txn));
     for (id = 1; id < 100000 && rc == ZW_OK; id++) {
-        size_t len = sample(rec, id);
+        size_t len = rec_build_sample(rec, id);
         be64(id, key);
         rc = zw_txn_put(txn, records, bytes(key, 8), bytes(rec, len), 0);
     }
