@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::runtime::{Connection, Outgoing, SendError};
-use crate::wamp::{Message, MessageType, Payload, Serializer, Value};
+use crate::wamp::{Message, MessageType, Payload, Serializer};
 
 use super::error::Error;
 
@@ -101,7 +101,7 @@ impl Outbox {
         {
             Ok(body) => {
                 if body.is_none() {
-                    copied.fetch_add(trailing_binary_len(&message) as u64, Ordering::Relaxed);
+                    copied.fetch_add(trailing_binary_len(&message), Ordering::Relaxed);
                 }
                 let message = Outgoing::new(head.into(), body.unwrap_or_default());
                 self.queue.push_back(Queued { message, tag });
@@ -146,22 +146,13 @@ impl Outbox {
 }
 
 /// The length of the binary that ends `message` (a passthru payload), if it ends with one.
-fn trailing_binary_len(message: &Message) -> usize {
-    let payload = match message {
-        Message::Call(m) => &m.payload,
-        Message::Publish(m) => &m.payload,
-        Message::Yield(m) => &m.payload,
-        Message::Error(m) => &m.payload,
-        _ => return 0,
-    };
-    match payload {
-        Payload::Transparent(b) => b.len(),
-        Payload::Arguments { args, kwargs } if kwargs.is_empty() => match args.last() {
-            Some(Value::Bytes(b)) => b.len(),
-            _ => 0,
-        },
-        Payload::Arguments { .. } => 0,
-    }
+/// The octets of the binary ending `message`'s payload, which the serializer copies into the
+/// message when it does not split it off.
+fn trailing_binary_len(message: &Message) -> u64 {
+    message
+        .payload()
+        .and_then(Payload::trailing_binary)
+        .map_or(0, |b| b.len() as u64)
 }
 
 #[cfg(test)]
@@ -169,6 +160,7 @@ mod tests {
     use super::*;
     use crate::wamp::message::{Call, Cancel, Publish};
     use crate::wamp::Dict;
+    use crate::wamp::Value;
     use bytes::Bytes;
 
     fn publish(payload: Payload) -> Message {

@@ -11,7 +11,9 @@ use log::{info, warn};
 use crate::router::{PeerId, Router, RouterEvent, TransportKind};
 use crate::runtime::{Connection, RuntimeHandle, SendError, TimerId};
 use crate::wamp::codec::SPLIT_MIN;
-use crate::wamp::{Codec, Message};
+use crate::wamp::{Codec, Message, Payload};
+
+use super::stats::SendCounters;
 
 /// The `log` target of everything the server logs.
 pub(crate) const LOG_TARGET: &str = "zerowamp::router";
@@ -50,6 +52,8 @@ pub(crate) struct Shared {
     pub changed: Condvar,
     pub runtime: RuntimeHandle,
     pub join_timeout: Duration,
+    /// What was handed to connections, and copied doing it.
+    pub sent: SendCounters,
 }
 
 /// Why a message could not be handed to a peer's connection.
@@ -72,6 +76,7 @@ impl Shared {
             changed: Condvar::new(),
             runtime,
             join_timeout,
+            sent: SendCounters::default(),
         }
     }
 
@@ -104,7 +109,8 @@ impl Shared {
                 };
                 let mut stalled = None;
                 while let Some(msg) = core.router.poll_outbound(peer) {
-                    if let Err(Stalled::SlowConsumer(why)) = transmit(link, peer, &msg) {
+                    if let Err(Stalled::SlowConsumer(why)) = transmit(link, peer, &msg, &self.sent)
+                    {
                         stalled = Some(why);
                         break;
                     }
@@ -128,6 +134,7 @@ impl Shared {
                 let Some(link) = core.links.remove(&peer) else {
                     continue;
                 };
+                self.sent.retire(link.connection.stats());
                 match stalled {
                     Some(why) => {
                         warn!(target: LOG_TARGET, "{} ({}): disconnected: {why}", link.addr, peer);
@@ -275,10 +282,21 @@ impl Shared {
 /// passthru record published to many subscribers) is not copied into each frame: the envelope is
 /// encoded alone and the shared payload follows it as a second buffer. What cannot be encoded or
 /// is too long for the peer is dropped with a warning; a full send queue stalls the peer.
-fn transmit(link: &Link, peer: PeerId, msg: &Message) -> Result<(), Stalled> {
+fn transmit(link: &Link, peer: PeerId, msg: &Message, sent: &SendCounters) -> Result<(), Stalled> {
     let mut head = Vec::new();
+    let payload = msg
+        .payload()
+        .and_then(Payload::trailing_binary)
+        .map_or(0, |b| b.len() as u64);
     let body = match link.codec.encode_split(msg, SPLIT_MIN, &mut head) {
-        Ok(body) => body.unwrap_or_default(),
+        Ok(Some(body)) => {
+            sent.add_message(payload, 0);
+            body
+        }
+        Ok(None) => {
+            sent.add_message(payload, payload);
+            Default::default()
+        }
         Err(e) => {
             warn!(
                 target: LOG_TARGET,

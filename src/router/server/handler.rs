@@ -84,7 +84,9 @@ impl PeerHandler {
             core.open = core.open.saturating_sub(1);
         }
         if let Some((peer, _)) = self.peer.take() {
-            core.links.remove(&peer);
+            if let Some(link) = core.links.remove(&peer) {
+                self.shared.sent.retire(link.connection.stats());
+            }
             core.router.detach(peer, Instant::now());
             self.shared.settle(&mut core, None);
         }

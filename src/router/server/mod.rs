@@ -42,6 +42,7 @@ mod handler;
 mod local;
 #[allow(clippy::module_inception)]
 mod server;
+mod stats;
 
 pub use config::{
     ListenerConfig, ServerConfig, TlsFiles, TransportConfig, DEFAULT_LISTEN_URL, DEFAULT_REALM,
@@ -49,3 +50,4 @@ pub use config::{
 pub use file::{load, parse, ConfigFileError};
 pub use local::LocalSession;
 pub use server::{BoundListener, RouterServer, ServerError};
+pub use stats::RouterStats;

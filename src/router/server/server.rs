@@ -11,6 +11,7 @@ use super::config::{ListenerConfig, ServerConfig, TransportConfig};
 use super::core::{Shared, LOG_TARGET};
 use super::handler::PeerHandler;
 use super::local::LocalSession;
+use super::stats::RouterStats;
 use crate::router::{ConfigError, JoinError, OsEntropy, Router};
 use crate::runtime::{Handler, Listener, Mode, Runtime, RuntimeOptions, TransportError};
 use crate::transport::url::Framing;
@@ -198,6 +199,14 @@ impl RouterServer {
     /// Open connections.
     pub fn connection_count(&self) -> usize {
         self.shared.lock().open
+    }
+
+    /// What the server has sent since it started, and what it copied doing it.
+    pub fn stats(&self) -> RouterStats {
+        let core = self.shared.lock();
+        self.shared
+            .sent
+            .snapshot(core.links.values().map(|link| link.connection.stats()))
     }
 
     /// A new in-process peer; it starts with HELLO like any other (and may authenticate).

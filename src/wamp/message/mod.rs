@@ -97,6 +97,21 @@ impl Payload {
         }
     }
 
+    /// The binary that ends the message, if there is one: a transparent payload, or a binary as
+    /// the last positional argument with no keyword arguments. This is what
+    /// [`Codec::encode_split`](crate::wamp::codec::Codec::encode_split) may send as a buffer of
+    /// its own instead of copying it into the message.
+    pub fn trailing_binary(&self) -> Option<&Bytes> {
+        match self {
+            Payload::Transparent(b) => Some(b),
+            Payload::Arguments { args, kwargs } if kwargs.is_empty() => match args.last() {
+                Some(Value::Bytes(b)) => Some(b),
+                _ => None,
+            },
+            Payload::Arguments { .. } => None,
+        }
+    }
+
     /// `true` when there is nothing to write: no arguments and no keyword arguments.
     pub fn is_empty(&self) -> bool {
         matches!(self, Payload::Arguments { args, kwargs } if args.is_empty() && kwargs.is_empty())
