@@ -31,7 +31,7 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
-        bench-codecs fuzz-quick fuzz clean
+        bench-codecs bench-e2e venv-ref fuzz-quick fuzz clean
 
 all: release
 
@@ -60,6 +60,19 @@ $(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.s
 	touch $@
 
 venv-interop: $(VENV)/.stamp-interop
+
+# The reference stack (autobahn-python, crossbar, zlmdb on CPython 3.11 or newer) in a virtualenv
+# of its own, .venv-ref/, for make bench-e2e only.
+VENV_REF := .venv-ref
+$(VENV_REF)/.stamp: requirements-ref.txt requirements-interop.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "the reference stack needs Python 3.11 or newer: $(PYTHON) is $$($(PYTHON) -V)"; exit 1; }
+	$(PYTHON) -m venv $(VENV_REF)
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check -r requirements-interop.txt \
+	  -r requirements-ref.txt
+	touch $@
+
+venv-ref: $(VENV_REF)/.stamp
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
