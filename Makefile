@@ -70,6 +70,10 @@ $(VENV_REF)/.stamp: requirements-ref.txt requirements-interop.txt
 	$(PYTHON) -m venv $(VENV_REF)
 	$(VENV_REF)/bin/pip install -q --disable-pip-version-check -r requirements-interop.txt \
 	  -r requirements-ref.txt
+	# bjdata's wheel was built against NumPy 1 and fails to import under NumPy 2 (autobahn then
+	# prints a traceback from every process): built from its source here, against this NumPy.
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check --no-cache-dir --no-build-isolation \
+	  --force-reinstall --no-deps --no-binary bjdata "bjdata==$$(sed -n 's/^bjdata==//p' requirements-interop.txt)"
 	touch $@
 
 venv-ref: $(VENV_REF)/.stamp
@@ -335,7 +339,18 @@ bench-router: cli
 bench-transport:
 	$(CARGO) run -q --release --example transport_bench
 
-bench: bench-store bench-codecs bench-transport bench-router
+# Records served from LMDB per call, end to end: zerowamp's embedded router and clients (64 B to
+# 1 MiB, WebSocket and RawSocket, sequential and 100 in flight) next to a plain TCP socket moving
+# the same bytes, then the reference stack (crossbar, autobahn-python, zlmdb: its own scripts in
+# REFERENCE_STACK/bench) doing the reference's work next to zerowamp doing the same; one table
+# with both (about 4 minutes after the build).
+REFERENCE_STACK ?= $(abspath ../shared/reference-stack)
+
+bench-e2e: venv-ref
+	$(CARGO) build -q --release --example e2e_bench
+	$(VENV_REF)/bin/python bench/e2e_bench.py $(RELEASE)/examples/e2e_bench $(REFERENCE_STACK)
+
+bench: bench-store bench-codecs bench-transport bench-router bench-e2e
 # Encode/decode time per message for each codec, small EVENT and 64 KiB EVENT, and the copies of
 # the payload (about a minute).
 bench-codecs:

@@ -1,0 +1,687 @@
+//! `make bench-e2e`, the zerowamp side: FlatBuffers records served out of LMDB per call, through
+//! the embedded router ([`RouterServer`] on 127.0.0.1), to zerowamp clients, over WebSocket and
+//! RawSocket. The callee reads each record in a read snapshot and yields it zero-copy (passthru,
+//! pinned in the memory map); callers send the key and get the record.
+//!
+//! Two parts, in one run:
+//!
+//! - `sizes`: records of exactly 64 B, 4 KiB, 64 KiB and 1 MiB (`zerowamp.sample.Record`, its
+//!   payload vector sized to fill the record), u64 keys, random keys; sequential and 100 calls
+//!   in flight; MessagePack, and CBOR and JSON for 4 KiB. Next to each, a plain TCP socket moving
+//!   the same bytes (an 8-octet request, a response of the record's size, as many in flight):
+//!   the floor, and the ratio to it.
+//! - `reference`: the work of the reference stack's e2e benchmark
+//!   (`../shared/reference-stack/bench/e2e_*.py`): 100,000 records of about 210 B (96-octet
+//!   payload) keyed by 16-octet UUIDs, random keys, procedure `com.example.record.raw`. The
+//!   driver, `bench/e2e_bench.py`, runs the reference in the same run and prints
+//!   zerowamp / reference.
+//!
+//! Every figure is the median of `--repeats` runs of `--seconds` each (after a short warm-up
+//! run); the load average is printed first.
+//!
+//! `cargo run --release --example e2e_bench -- [--json] [--part sizes|reference|all]
+//! [--seconds S] [--repeats N]` (`--json`: one JSON object per line, for the driver).
+
+use std::error::Error as StdError;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use zerowamp::client::{
+    record_passthru, CallError, CallOptions, Client, ClientOptions, Error, Invocation,
+    RegisterOptions, Registration, Snapshot, YieldOptions,
+};
+use zerowamp::router::server::{RouterServer, ServerConfig};
+use zerowamp::store::{Env, EnvOptions, KeyCodec, PutFlags, Table, TableOptions, ValueType};
+use zerowamp::wamp::{Payload, Serializer, Value};
+
+#[rustfmt::skip]
+#[allow(clippy::all, unsafe_op_in_unsafe_fn, mismatched_lifetime_syntaxes)]
+#[path = "../schemas/generated/rust/record_generated.rs"]
+mod record_generated;
+use record_generated::zerowamp::sample::{Record, RecordArgs};
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+const SCHEMA: &[u8] = include_bytes!("../schemas/bfbs/record.bfbs");
+const ROOT_TYPE: &str = "zerowamp.sample.Record";
+const REALM: &str = "realm1";
+const IN_FLIGHT: usize = 100;
+const WARM_UP: Duration = Duration::from_millis(150);
+const WAIT: Duration = Duration::from_secs(60);
+/// The reference's procedure, table size and record shape (`e2e_callee.py`, `zlmdb_records.py`).
+const REFERENCE_PROCEDURE: &str = "com.example.record.raw";
+const REFERENCE_RECORDS: usize = 100_000;
+const REFERENCE_PAYLOAD: usize = 96;
+
+// =============================================================================================
+// SERVING — the one place to change once `zerowamp::serve::serve_table` lands (branch `serve`):
+// replace this function's body with
+//     zerowamp::serve::serve_table(client, env, table, procedure, options)
+// Until then it does what serve_table will do: per invocation, a read snapshot; the record under
+// the key (the call's one binary argument) as pinned `Bytes` in the memory map; yielded as a
+// passthru payload, with no copy until the transport writes it.
+// =============================================================================================
+fn serve_records(
+    client: &Client,
+    env: &Env,
+    table: &Table,
+    procedure: &str,
+) -> Result<Registration, Error> {
+    let (env, table) = (env.clone(), table.clone());
+    client.register(
+        procedure,
+        RegisterOptions::default(),
+        move |inv: Invocation| {
+            let found = match inv.args().first().and_then(Value::as_bytes) {
+                Some(key) => Snapshot::begin(&env)
+                    .and_then(|snapshot| snapshot.get(&table, key))
+                    .map_err(|e| e.to_string()),
+                None => Err("expected the key as one binary argument".to_owned()),
+            };
+            let answered = match found {
+                Ok(Some(record)) => inv.yield_with(
+                    Payload::Transparent(record),
+                    YieldOptions {
+                        passthru: Some(record_passthru()),
+                        ..YieldOptions::default()
+                    },
+                ),
+                Ok(None) => inv.error("com.example.error.not_found", Payload::default()),
+                Err(why) => inv.error(
+                    "wamp.error.invalid_argument",
+                    Payload::args(vec![why.into()]),
+                ),
+            };
+            if let Err(e) = answered {
+                eprintln!("e2e_bench: answering an invocation failed: {e}");
+            }
+        },
+    )
+}
+
+/// A small, fast, reproducible random number generator (splitmix64).
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A served table: its procedure, its keys (as call arguments), and the record sizes it holds.
+struct Target {
+    procedure: String,
+    keys: Vec<Bytes>,
+    /// Smallest and largest record, to check every result against.
+    sizes: (usize, usize),
+    /// The nominal record size (the reference's records vary by a few octets).
+    nominal: usize,
+}
+
+impl Target {
+    fn payload(&self, draw: u64) -> Payload {
+        let key = &self.keys[(mix(draw) % self.keys.len() as u64) as usize];
+        Payload::args(vec![Value::Bytes(key.clone())])
+    }
+
+    /// The record's length, if the result is a record of this table.
+    fn check(&self, result: Result<zerowamp::client::CallResult, CallError>) -> Result<u64, String> {
+        let result = result.map_err(|e| format!("{}: {e}", self.procedure))?;
+        match result.payload {
+            Payload::Transparent(record)
+                if (self.sizes.0..=self.sizes.1).contains(&record.len()) =>
+            {
+                Ok(record.len() as u64)
+            }
+            other => Err(format!("{}: unexpected result {other:?}", self.procedure)),
+        }
+    }
+}
+
+fn record(builder: &mut flatbuffers::FlatBufferBuilder, args: &RecordArgs) -> Vec<u8> {
+    let record = Record::create(builder, args);
+    builder.finish(record, None);
+    let out = builder.finished_data().to_vec();
+    builder.reset();
+    out
+}
+
+/// Record `id` of exactly `size` octets: its id and a payload vector that fills it up (found by
+/// trying lengths: alignment padding makes the overhead depend on the length).
+fn sized_record(
+    builder: &mut flatbuffers::FlatBufferBuilder,
+    id: u64,
+    size: usize,
+) -> Result<Vec<u8>, BoxError> {
+    let with = |builder: &mut flatbuffers::FlatBufferBuilder, len: usize| {
+        let payload = builder.create_vector(&vec![(id % 251) as u8; len]);
+        record(
+            builder,
+            &RecordArgs {
+                id,
+                payload: Some(payload),
+                ..RecordArgs::default()
+            },
+        )
+    };
+    let overhead = with(builder, 0).len();
+    let start = size.checked_sub(overhead).ok_or("record size too small")?;
+    (start.saturating_sub(16)..=start)
+        .rev()
+        .map(|len| with(builder, len))
+        .find(|r| r.len() == size)
+        .ok_or_else(|| format!("no Record is exactly {size} octets long").into())
+}
+
+/// Record `id` as the reference builds it (`zlmdb_records.make_record`).
+fn reference_record(builder: &mut flatbuffers::FlatBufferBuilder, id: u64) -> Vec<u8> {
+    let name = builder.create_string(&format!("user-{id:08}"));
+    let email = builder.create_string(&format!("user-{id:08}@example.com"));
+    let bytes: Vec<u8> = (0..REFERENCE_PAYLOAD as u64)
+        .map(|i| mix(id << 8 | i) as u8)
+        .collect();
+    let payload = builder.create_vector(&bytes);
+    record(
+        builder,
+        &RecordArgs {
+            id,
+            ts: 1_700_000_000_000_000_000 + id,
+            score: (mix(id) >> 11) as f64 / (1u64 << 53) as f64,
+            active: id & 1 == 1,
+            name: Some(name),
+            email: Some(email),
+            payload: Some(payload),
+        },
+    )
+}
+
+fn open_table(env: &Env, name: &str, key: KeyCodec) -> Result<Table, BoxError> {
+    Ok(env.open_table(
+        name,
+        &TableOptions {
+            key,
+            value: ValueType::FlatBuffer {
+                root_type: ROOT_TYPE.into(),
+            },
+            create: true,
+        },
+    )?)
+}
+
+/// Writes `count` records made by `make` under keys made by `key`; returns the target.
+fn fill(
+    env: &Env,
+    table: &Table,
+    procedure: String,
+    nominal: usize,
+    count: usize,
+    key: impl Fn(u64) -> Vec<u8>,
+    mut make: impl FnMut(&mut flatbuffers::FlatBufferBuilder, u64) -> Result<Vec<u8>, BoxError>,
+) -> Result<Target, BoxError> {
+    let mut builder = flatbuffers::FlatBufferBuilder::new();
+    let mut txn = env.begin_write()?;
+    let (mut keys, mut sizes) = (Vec::with_capacity(count), (usize::MAX, 0));
+    for id in 0..count as u64 {
+        let value = make(&mut builder, id)?;
+        sizes = (sizes.0.min(value.len()), sizes.1.max(value.len()));
+        let key = key(id);
+        txn.put(table, &key, &value, PutFlags::default())?;
+        keys.push(Bytes::from(key));
+    }
+    txn.commit()?;
+    Ok(Target {
+        procedure,
+        keys,
+        sizes,
+        nominal,
+    })
+}
+
+/// How many records of `size` the table holds (about 64 MiB at most).
+fn records_of(size: usize) -> usize {
+    match size {
+        s if s <= 4096 => 4_000,
+        s if s <= 65536 => 1_000,
+        _ => 64,
+    }
+}
+
+/// One measurement: records per second and octets of records per second.
+#[derive(Clone, Copy)]
+struct Rate {
+    calls: f64,
+    bytes: f64,
+}
+
+/// Runs `measure` once to warm up, then `repeats` times; the median of each figure, and the
+/// calls/s of every run.
+fn median_of(
+    repeats: usize,
+    mut measure: impl FnMut(Duration) -> Result<Rate, BoxError>,
+    seconds: Duration,
+) -> Result<(Rate, Vec<f64>), BoxError> {
+    measure(WARM_UP)?;
+    let runs = (0..repeats)
+        .map(|_| measure(seconds))
+        .collect::<Result<Vec<Rate>, BoxError>>()?;
+    let median = |f: fn(&Rate) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok((
+        Rate {
+            calls: median(|r| r.calls),
+            bytes: median(|r| r.bytes),
+        },
+        runs.iter().map(|r| r.calls).collect(),
+    ))
+}
+
+/// One call at a time, for `seconds`.
+fn sequential(client: &Client, target: &Target, seconds: Duration) -> Result<Rate, BoxError> {
+    let (start, mut calls, mut bytes) = (Instant::now(), 0u64, 0u64);
+    while start.elapsed() < seconds {
+        let result = client.call(
+            &target.procedure,
+            target.payload(calls),
+            CallOptions::default(),
+        );
+        bytes += target.check(result)?;
+        calls += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    Ok(Rate {
+        calls: calls as f64 / secs,
+        bytes: bytes as f64 / secs,
+    })
+}
+
+/// Calls kept in flight: each result (on the client's I/O thread) sends the next call.
+struct Flight {
+    client: Client,
+    target: Arc<Target>,
+    draws: AtomicU64,
+    calls: AtomicU64,
+    bytes: AtomicU64,
+    open: AtomicUsize,
+    stop: AtomicBool,
+    failure: Mutex<Option<String>>,
+}
+
+impl Flight {
+    fn launch(self: &Arc<Self>) {
+        let payload = self
+            .target
+            .payload(self.draws.fetch_add(1, Ordering::Relaxed));
+        let flight = self.clone();
+        let sent = self.client.call_async(
+            &self.target.procedure,
+            payload,
+            CallOptions::default(),
+            move |result| flight.landed(result),
+        );
+        if let Err(e) = sent {
+            self.fail(e.to_string());
+        }
+    }
+
+    fn landed(self: &Arc<Self>, result: Result<zerowamp::client::CallResult, CallError>) {
+        match self.target.check(result) {
+            Ok(len) => {
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                self.bytes.fetch_add(len, Ordering::Relaxed);
+                if !self.stop.load(Ordering::Relaxed) {
+                    return self.launch();
+                }
+                self.open.fetch_sub(1, Ordering::Release);
+            }
+            Err(why) => self.fail(why),
+        }
+    }
+
+    fn fail(&self, why: String) {
+        if let Ok(mut failure) = self.failure.lock() {
+            failure.get_or_insert(why);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+        self.open.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// `IN_FLIGHT` calls outstanding at any time, for `seconds`; counted up to the stop.
+fn in_flight(client: &Client, target: &Arc<Target>, seconds: Duration) -> Result<Rate, BoxError> {
+    let flight = Arc::new(Flight {
+        client: client.clone(),
+        target: target.clone(),
+        draws: AtomicU64::new(0),
+        calls: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        open: AtomicUsize::new(IN_FLIGHT),
+        stop: AtomicBool::new(false),
+        failure: Mutex::new(None),
+    });
+    let start = Instant::now();
+    for _ in 0..IN_FLIGHT {
+        flight.launch();
+    }
+    std::thread::sleep(seconds);
+    flight.stop.store(true, Ordering::Relaxed);
+    let secs = start.elapsed().as_secs_f64();
+    let (calls, bytes) = (
+        flight.calls.load(Ordering::Relaxed),
+        flight.bytes.load(Ordering::Relaxed),
+    );
+    // The calls still out land before the next measurement starts.
+    while flight.open.load(Ordering::Acquire) > 0 {
+        if start.elapsed() > seconds + WAIT {
+            return Err(format!("{}: calls still in flight after {WAIT:?}", target.procedure).into());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    if let Some(why) = flight.failure.lock().map_err(|_| "poisoned")?.take() {
+        return Err(why.into());
+    }
+    Ok(Rate {
+        calls: calls as f64 / secs,
+        bytes: bytes as f64 / secs,
+    })
+}
+
+/// The floor: a plain TCP socket, `key`-octet requests answered with `size` octets, `window` of
+/// them outstanding at any time, for `seconds`.
+fn plain_tcp(key: usize, size: usize, window: usize, seconds: Duration) -> Result<Rate, BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let server = std::thread::spawn(move || -> std::io::Result<()> {
+        let (mut socket, _) = listener.accept()?;
+        socket.set_nodelay(true)?;
+        let (mut request, response) = (vec![0u8; key], vec![0xA5u8; size]);
+        while socket.read_exact(&mut request).is_ok() {
+            socket.write_all(&response)?;
+        }
+        Ok(())
+    });
+    let mut socket = TcpStream::connect(addr)?;
+    socket.set_nodelay(true)?;
+    let (request, mut response) = (vec![7u8; key], vec![0u8; size]);
+    let start = Instant::now();
+    for _ in 0..window {
+        socket.write_all(&request)?;
+    }
+    let (mut open, mut calls, mut stopped) = (window, 0u64, None);
+    while open > 0 {
+        socket.read_exact(&mut response)?;
+        match stopped {
+            None if start.elapsed() >= seconds => {
+                calls += 1;
+                stopped = Some((calls, start.elapsed()));
+                open -= 1;
+            }
+            None => {
+                calls += 1;
+                socket.write_all(&request)?;
+            }
+            Some(_) => open -= 1,
+        }
+    }
+    drop(socket);
+    server.join().map_err(|_| "the TCP server panicked")??;
+    let (calls, elapsed) = stopped.ok_or("no response")?;
+    let secs = elapsed.as_secs_f64();
+    Ok(Rate {
+        calls: calls as f64 / secs,
+        bytes: (calls * size as u64) as f64 / secs,
+    })
+}
+
+/// How the results are printed: a table for people, or JSON lines for the driver.
+struct Report {
+    json: bool,
+}
+
+impl Report {
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        part: &str,
+        stack: &str,
+        transport: &str,
+        serializer: &str,
+        target_size: usize,
+        window: usize,
+        (rate, runs): &(Rate, Vec<f64>),
+        floor: Option<&Rate>,
+    ) {
+        if self.json {
+            let line = serde_json::json!({
+                "part": part, "stack": stack, "transport": transport, "serializer": serializer,
+                "size": target_size, "window": window, "calls_per_s": rate.calls.round(),
+                "MB_per_s": (rate.bytes / 1e4).round() / 100.0,
+                "runs_calls_per_s": runs.iter().map(|r| r.round()).collect::<Vec<f64>>(),
+            });
+            println!("{line}");
+            return;
+        }
+        let ratio = floor.map_or(String::new(), |f| {
+            format!("  {:>5.2}x of plain TCP", rate.calls / f.calls)
+        });
+        println!(
+            "  {part:<9} {stack:<9} {transport:<4} {serializer:<8} {target_size:>8} B  {:>3} in flight \
+             {:>10.0} rec/s {:>8.1} MB/s{ratio}",
+            window,
+            rate.calls,
+            rate.bytes / 1e6
+        );
+    }
+}
+
+struct Settings {
+    json: bool,
+    sizes: bool,
+    reference: bool,
+    seconds: Duration,
+    repeats: usize,
+}
+
+fn settings() -> Result<Settings, BoxError> {
+    let mut s = Settings {
+        json: false,
+        sizes: true,
+        reference: true,
+        seconds: Duration::from_millis(600),
+        repeats: 3,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--json" => s.json = true,
+            "--part" => match value()?.as_str() {
+                "sizes" => s.reference = false,
+                "reference" => s.sizes = false,
+                "all" => {}
+                other => return Err(format!("--part {other}: sizes, reference or all").into()),
+            },
+            "--seconds" => s.seconds = Duration::from_secs_f64(value()?.parse()?),
+            "--repeats" => s.repeats = value()?.parse::<usize>()?.max(1),
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    Ok(s)
+}
+
+/// One group of measurements over one transport and serializer: a callee serving every table
+/// and a caller, each a zerowamp client of its own.
+struct Group<'a> {
+    transport: &'a str,
+    url: &'a str,
+    serializer: Serializer,
+    cases: Vec<(&'a str, Arc<Target>)>,
+}
+
+fn connect(url: &str, serializer: Serializer) -> Result<Client, BoxError> {
+    let options = ClientOptions::default()
+        .with_serializer(serializer)
+        .with_reconnect(None);
+    Ok(Client::connect(url, REALM, options)?)
+}
+
+fn main() -> Result<(), BoxError> {
+    let settings = settings()?;
+    let report = Report {
+        json: settings.json,
+    };
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    if settings.json {
+        println!("{}", serde_json::json!({"part": "load", "loadavg": load.trim()}));
+    } else {
+        println!(
+            "zerowamp e2e: records from LMDB through the embedded router; median of {} runs of {:.1} s; \
+             load average at start: {}",
+            settings.repeats,
+            settings.seconds.as_secs_f64(),
+            load.trim()
+        );
+    }
+
+    let dir = tempfile::tempdir()?;
+    let env = Env::open(
+        dir.path(),
+        &EnvOptions {
+            map_size: 1 << 30,
+            no_sync: true,
+            // Every invocation in flight holds a read snapshot until its record is written.
+            max_readers: 1024,
+            ..EnvOptions::default()
+        },
+    )?;
+    env.register_schema(SCHEMA)?;
+    let mut served: Vec<(Table, Arc<Target>)> = Vec::new();
+    let sizes = [64usize, 4096, 65536, 1 << 20];
+    if settings.sizes {
+        for size in sizes {
+            let table = open_table(&env, &format!("records_{size}"), KeyCodec::U64)?;
+            let target = fill(
+                &env,
+                &table,
+                format!("com.example.record.size{size}"),
+                size,
+                records_of(size),
+                |id| id.to_be_bytes().to_vec(),
+                |b, id| sized_record(b, id, size),
+            )?;
+            served.push((table, Arc::new(target)));
+        }
+    }
+    if settings.reference {
+        let table = open_table(&env, "users", KeyCodec::Uuid)?;
+        let uuid = |id: u64| {
+            let mut key = [mix(id ^ 0x5EED).to_be_bytes(), mix(!id).to_be_bytes()].concat();
+            key[6] = (key[6] & 0x0F) | 0x40; // a version 4 UUID, as the reference's keys
+            key[8] = (key[8] & 0x3F) | 0x80;
+            key
+        };
+        let target = fill(
+            &env,
+            &table,
+            REFERENCE_PROCEDURE.to_owned(),
+            0,
+            REFERENCE_RECORDS,
+            uuid,
+            |b, id| Ok(reference_record(b, id)),
+        )?;
+        let nominal = (target.sizes.0 + target.sizes.1) / 2;
+        served.push((table, Arc::new(Target { nominal, ..target })));
+    }
+
+    // The floor first, for every size and window.
+    let mut floors = std::collections::HashMap::new();
+    for (_, target) in served.iter().filter(|(_, t)| t.procedure != REFERENCE_PROCEDURE) {
+        for window in [1, IN_FLIGHT] {
+            let rate = median_of(
+                settings.repeats,
+                |s| plain_tcp(8, target.nominal, window, s),
+                settings.seconds,
+            )?;
+            report.row("sizes", "tcp", "tcp", "-", target.nominal, window, &rate, None);
+            floors.insert((target.nominal, window), rate.0);
+        }
+    }
+
+    let mut config = ServerConfig::open(REALM, &["ws://127.0.0.1:0/ws", "rs://127.0.0.1:0"]);
+    config.transport.max_message_size = 16 << 20;
+    let server = RouterServer::start(&config)?;
+    let [ws, rs] = server.listeners() else {
+        return Err("expected two listeners".into());
+    };
+    let (ws, rs) = (ws.url().to_owned(), rs.url().to_owned());
+
+    let by_name = |p: &str| served.iter().find(|(_, t)| t.procedure == p).map(|(_, t)| t.clone());
+    let mut groups: Vec<Group> = Vec::new();
+    for (transport, url) in [("ws", ws.as_str()), ("rs", rs.as_str())] {
+        for serializer in [Serializer::MsgPack, Serializer::Cbor, Serializer::Json] {
+            let mut cases = Vec::new();
+            if settings.sizes {
+                let wanted: &[usize] = match serializer {
+                    Serializer::MsgPack => &sizes,
+                    _ => &[4096],
+                };
+                for size in wanted {
+                    if let Some(t) = by_name(&format!("com.example.record.size{size}")) {
+                        cases.push(("sizes", t));
+                    }
+                }
+            }
+            // The reference runs msgpack over both transports, JSON and CBOR over WebSocket.
+            let reference_here = transport == "ws" || serializer == Serializer::MsgPack;
+            if let (true, Some(t)) = (reference_here, by_name(REFERENCE_PROCEDURE)) {
+                cases.push(("reference", t));
+            }
+            groups.push(Group {
+                transport,
+                url,
+                serializer,
+                cases,
+            });
+        }
+    }
+
+    for group in groups.iter().filter(|g| !g.cases.is_empty()) {
+        let callee = connect(group.url, group.serializer)?;
+        let registrations = served
+            .iter()
+            .map(|(table, target)| serve_records(&callee, &env, table, &target.procedure))
+            .collect::<Result<Vec<Registration>, Error>>()?;
+        let caller = connect(group.url, group.serializer)?;
+        for (part, target) in &group.cases {
+            for window in [1, IN_FLIGHT] {
+                let rate = if window == 1 {
+                    median_of(settings.repeats, |s| sequential(&caller, target, s), settings.seconds)?
+                } else {
+                    median_of(settings.repeats, |s| in_flight(&caller, target, s), settings.seconds)?
+                };
+                report.row(
+                    part,
+                    "zerowamp",
+                    group.transport,
+                    group.serializer.name(),
+                    target.nominal,
+                    window,
+                    &rate,
+                    floors.get(&(target.nominal, window)),
+                );
+            }
+        }
+        caller.leave()?;
+        for registration in registrations {
+            registration.unregister()?;
+        }
+        callee.leave()?;
+    }
+    server.shutdown(Duration::from_secs(2));
+    Ok(())
+}
