@@ -8,8 +8,9 @@
 //! - `sizes`: records of exactly 64 B, 4 KiB, 64 KiB and 1 MiB (`zerowamp.sample.Record`, its
 //!   payload vector sized to fill the record), u64 keys, random keys; sequential and 100 calls
 //!   in flight; MessagePack, and CBOR and JSON for 4 KiB. Next to each, a plain TCP socket moving
-//!   the same bytes (an 8-octet request, a response of the record's size, as many in flight):
-//!   the floor, and the ratio to it.
+//!   the same bytes (an 8-octet request, a response of the record's size, as many in flight),
+//!   with one write per message and, in flight, batched (one write for everything one read
+//!   brought): the floors, and the ratios to them.
 //! - `reference`: the work of the reference stack's e2e benchmark
 //!   (`../shared/reference-stack/bench/e2e_*.py`): 100,000 records of about 210 B (96-octet
 //!   payload) keyed by 16-octet UUIDs, random keys, procedure `com.example.record.raw`. The
@@ -22,6 +23,7 @@
 //! `cargo run --release --example e2e_bench -- [--json] [--part sizes|reference|all]
 //! [--seconds S] [--repeats N]` (`--json`: one JSON object per line, for the driver).
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -128,7 +130,10 @@ impl Target {
     }
 
     /// The record's length, if the result is a record of this table.
-    fn check(&self, result: Result<zerowamp::client::CallResult, CallError>) -> Result<u64, String> {
+    fn check(
+        &self,
+        result: Result<zerowamp::client::CallResult, CallError>,
+    ) -> Result<u64, String> {
         let result = result.map_err(|e| format!("{}: {e}", self.procedure))?;
         match result.payload {
             Payload::Transparent(record)
@@ -378,7 +383,9 @@ fn in_flight(client: &Client, target: &Arc<Target>, seconds: Duration) -> Result
     // The calls still out land before the next measurement starts.
     while flight.open.load(Ordering::Acquire) > 0 {
         if start.elapsed() > seconds + WAIT {
-            return Err(format!("{}: calls still in flight after {WAIT:?}", target.procedure).into());
+            return Err(
+                format!("{}: calls still in flight after {WAIT:?}", target.procedure).into(),
+            );
         }
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -391,41 +398,82 @@ fn in_flight(client: &Client, target: &Arc<Target>, seconds: Duration) -> Result
     })
 }
 
+/// `count` copies of `unit`, at most `limit` octets (but at least one copy): what one `write`
+/// of a batch of requests or responses sends.
+fn batch(unit: &[u8], count: usize, limit: usize) -> Vec<u8> {
+    unit.repeat(count.min(limit / unit.len()).max(1))
+}
+
+/// Writes `count` units from `batch` (copies of one unit of `unit` octets), as few writes as
+/// the batch allows.
+fn write_units(
+    socket: &mut TcpStream,
+    batch: &[u8],
+    unit: usize,
+    mut count: usize,
+) -> std::io::Result<()> {
+    while count > 0 {
+        let now = count.min(batch.len() / unit);
+        socket.write_all(&batch[..now * unit])?;
+        count -= now;
+    }
+    Ok(())
+}
+
 /// The floor: a plain TCP socket, `key`-octet requests answered with `size` octets, `window` of
-/// them outstanding at any time, for `seconds`.
-fn plain_tcp(key: usize, size: usize, window: usize, seconds: Duration) -> Result<Rate, BoxError> {
+/// them outstanding at any time, for `seconds`. Reads take whatever has arrived. `batched`: both
+/// ends answer (or follow up) everything one read brought with one write, as a pipelined
+/// protocol can; otherwise one write per message, as a simple request/response server does.
+fn plain_tcp(
+    key: usize,
+    size: usize,
+    window: usize,
+    batched: bool,
+    seconds: Duration,
+) -> Result<Rate, BoxError> {
+    const BATCH: usize = 256 * 1024;
+    let limit = if batched { BATCH } else { 0 };
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let server = std::thread::spawn(move || -> std::io::Result<()> {
         let (mut socket, _) = listener.accept()?;
         socket.set_nodelay(true)?;
-        let (mut request, response) = (vec![0u8; key], vec![0xA5u8; size]);
-        while socket.read_exact(&mut request).is_ok() {
-            socket.write_all(&response)?;
+        let responses = batch(&vec![0xA5u8; size], window, limit);
+        let (mut buf, mut partial) = (vec![0u8; BATCH], 0);
+        loop {
+            let n = socket.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            partial += n;
+            write_units(&mut socket, &responses, size, partial / key)?;
+            partial %= key;
         }
-        Ok(())
     });
     let mut socket = TcpStream::connect(addr)?;
     socket.set_nodelay(true)?;
-    let (request, mut response) = (vec![7u8; key], vec![0u8; size]);
+    let requests = batch(&vec![7u8; key], window, limit);
+    let mut buf = vec![0u8; BATCH.max(size)];
     let start = Instant::now();
-    for _ in 0..window {
-        socket.write_all(&request)?;
-    }
-    let (mut open, mut calls, mut stopped) = (window, 0u64, None);
+    write_units(&mut socket, &requests, key, window)?;
+    let (mut open, mut calls, mut partial, mut stopped) = (window, 0u64, 0, None);
     while open > 0 {
-        socket.read_exact(&mut response)?;
-        match stopped {
-            None if start.elapsed() >= seconds => {
-                calls += 1;
+        let n = socket.read(&mut buf)?;
+        if n == 0 {
+            return Err("the TCP server closed the connection".into());
+        }
+        partial += n;
+        let answered = partial / size;
+        partial %= size;
+        open -= answered;
+        if stopped.is_none() {
+            calls += answered as u64;
+            if start.elapsed() >= seconds {
                 stopped = Some((calls, start.elapsed()));
-                open -= 1;
+            } else {
+                write_units(&mut socket, &requests, key, answered)?;
+                open += answered;
             }
-            None => {
-                calls += 1;
-                socket.write_all(&request)?;
-            }
-            Some(_) => open -= 1,
         }
     }
     drop(socket);
@@ -454,7 +502,7 @@ impl Report {
         target_size: usize,
         window: usize,
         (rate, runs): &(Rate, Vec<f64>),
-        floor: Option<&Rate>,
+        floors: &[(&str, Rate)],
     ) {
         if self.json {
             let line = serde_json::json!({
@@ -466,11 +514,12 @@ impl Report {
             println!("{line}");
             return;
         }
-        let ratio = floor.map_or(String::new(), |f| {
-            format!("  {:>5.2}x of plain TCP", rate.calls / f.calls)
-        });
+        let ratio: String = floors
+            .iter()
+            .map(|(name, f)| format!("  {:>5.2}x of {name}", rate.calls / f.calls))
+            .collect();
         println!(
-            "  {part:<9} {stack:<9} {transport:<4} {serializer:<8} {target_size:>8} B  {:>3} in flight \
+            "  {part:<9} {stack:<11} {transport:<4} {serializer:<8} {target_size:>8} B  {:>3} in flight \
              {:>10.0} rec/s {:>8.1} MB/s{ratio}",
             window,
             rate.calls,
@@ -514,13 +563,112 @@ fn settings() -> Result<Settings, BoxError> {
     Ok(s)
 }
 
-/// One group of measurements over one transport and serializer: a callee serving every table
-/// and a caller, each a zerowamp client of its own.
-struct Group<'a> {
-    transport: &'a str,
-    url: &'a str,
-    serializer: Serializer,
-    cases: Vec<(&'a str, Arc<Target>)>,
+/// A table served by the callee, with what the caller needs, and the part it belongs to.
+struct Served {
+    part: &'static str,
+    table: Table,
+    target: Arc<Target>,
+}
+
+const SIZES: [usize; 4] = [64, 4096, 65536, 1 << 20];
+
+/// Writes the tables of the parts asked for into `env`.
+fn tables(env: &Env, settings: &Settings) -> Result<Vec<Served>, BoxError> {
+    let mut served = Vec::new();
+    for size in SIZES.into_iter().filter(|_| settings.sizes) {
+        let table = open_table(env, &format!("records_{size}"), KeyCodec::U64)?;
+        let target = fill(
+            env,
+            &table,
+            format!("com.example.record.size{size}"),
+            size,
+            records_of(size),
+            |id| id.to_be_bytes().to_vec(),
+            |b, id| sized_record(b, id, size),
+        )?;
+        served.push(Served {
+            part: "sizes",
+            table,
+            target: Arc::new(target),
+        });
+    }
+    if settings.reference {
+        let table = open_table(env, "users", KeyCodec::Uuid)?;
+        let uuid = |id: u64| {
+            let mut key = [mix(id ^ 0x5EED).to_be_bytes(), mix(!id).to_be_bytes()].concat();
+            key[6] = (key[6] & 0x0F) | 0x40; // a version 4 UUID, as the reference's keys
+            key[8] = (key[8] & 0x3F) | 0x80;
+            key
+        };
+        let target = fill(
+            env,
+            &table,
+            REFERENCE_PROCEDURE.to_owned(),
+            0,
+            REFERENCE_RECORDS,
+            uuid,
+            |b, id| Ok(reference_record(b, id)),
+        )?;
+        let nominal = (target.sizes.0 + target.sizes.1) / 2;
+        served.push(Served {
+            part: "reference",
+            table,
+            target: Arc::new(Target { nominal, ..target }),
+        });
+    }
+    Ok(served)
+}
+
+/// The plain TCP floors of every record size and window, by (size, window): one write per
+/// message and, in flight, batched (one at a time, batching changes nothing).
+type Floors = HashMap<(usize, usize), Vec<(&'static str, Rate)>>;
+
+fn floors(served: &[Served], settings: &Settings, report: &Report) -> Result<Floors, BoxError> {
+    let mut floors = Floors::new();
+    for target in served
+        .iter()
+        .filter(|s| s.part == "sizes")
+        .map(|s| &s.target)
+    {
+        for window in [1, IN_FLIGHT] {
+            for (stack, batched) in [("tcp", false), ("tcp-batched", true)] {
+                if batched && window == 1 {
+                    continue;
+                }
+                let rate = median_of(
+                    settings.repeats,
+                    |s| plain_tcp(8, target.nominal, window, batched, s),
+                    settings.seconds,
+                )?;
+                report.row(
+                    "sizes",
+                    stack,
+                    "tcp",
+                    "-",
+                    target.nominal,
+                    window,
+                    &rate,
+                    &[],
+                );
+                let entry = floors.entry((target.nominal, window)).or_default();
+                entry.push((stack, rate.0));
+            }
+        }
+    }
+    Ok(floors)
+}
+
+/// Which tables are measured over `transport` with `serializer`: every size with MessagePack,
+/// 4 KiB with the others; the reference's work where the reference runs it too (MessagePack
+/// over both transports, JSON and CBOR over WebSocket).
+fn cases<'a>(served: &'a [Served], transport: &str, serializer: Serializer) -> Vec<&'a Served> {
+    served
+        .iter()
+        .filter(|s| match s.part {
+            "sizes" => serializer == Serializer::MsgPack || s.target.nominal == 4096,
+            _ => transport == "ws" || serializer == Serializer::MsgPack,
+        })
+        .collect()
 }
 
 fn connect(url: &str, serializer: Serializer) -> Result<Client, BoxError> {
@@ -530,6 +678,62 @@ fn connect(url: &str, serializer: Serializer) -> Result<Client, BoxError> {
     Ok(Client::connect(url, REALM, options)?)
 }
 
+/// Measures `cases` over one transport and serializer: a callee serving every table and a
+/// caller, each a zerowamp client of its own on `url`.
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    env: &Env,
+    served: &[Served],
+    cases: &[&Served],
+    (transport, url): (&str, &str),
+    serializer: Serializer,
+    settings: &Settings,
+    floors: &Floors,
+    report: &Report,
+) -> Result<(), BoxError> {
+    let callee = connect(url, serializer)?;
+    let registrations = served
+        .iter()
+        .map(|s| serve_records(&callee, env, &s.table, &s.target.procedure))
+        .collect::<Result<Vec<Registration>, Error>>()?;
+    let caller = connect(url, serializer)?;
+    for case in cases {
+        let target = &case.target;
+        for window in [1, IN_FLIGHT] {
+            let rate = if window == 1 {
+                median_of(
+                    settings.repeats,
+                    |s| sequential(&caller, target, s),
+                    settings.seconds,
+                )?
+            } else {
+                median_of(
+                    settings.repeats,
+                    |s| in_flight(&caller, target, s),
+                    settings.seconds,
+                )?
+            };
+            let floor = floors.get(&(target.nominal, window));
+            report.row(
+                case.part,
+                "zerowamp",
+                transport,
+                serializer.name(),
+                target.nominal,
+                window,
+                &rate,
+                floor.map_or(&[][..], Vec::as_slice),
+            );
+        }
+    }
+    caller.leave()?;
+    for registration in registrations {
+        registration.unregister()?;
+    }
+    callee.leave()?;
+    Ok(())
+}
+
 fn main() -> Result<(), BoxError> {
     let settings = settings()?;
     let report = Report {
@@ -537,11 +741,14 @@ fn main() -> Result<(), BoxError> {
     };
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     if settings.json {
-        println!("{}", serde_json::json!({"part": "load", "loadavg": load.trim()}));
+        println!(
+            "{}",
+            serde_json::json!({"part": "load", "loadavg": load.trim()})
+        );
     } else {
         println!(
-            "zerowamp e2e: records from LMDB through the embedded router; median of {} runs of {:.1} s; \
-             load average at start: {}",
+            "zerowamp e2e: records from LMDB through the embedded router; median of {} runs of \
+             {:.1} s; load average at start: {}",
             settings.repeats,
             settings.seconds.as_secs_f64(),
             load.trim()
@@ -560,127 +767,27 @@ fn main() -> Result<(), BoxError> {
         },
     )?;
     env.register_schema(SCHEMA)?;
-    let mut served: Vec<(Table, Arc<Target>)> = Vec::new();
-    let sizes = [64usize, 4096, 65536, 1 << 20];
-    if settings.sizes {
-        for size in sizes {
-            let table = open_table(&env, &format!("records_{size}"), KeyCodec::U64)?;
-            let target = fill(
-                &env,
-                &table,
-                format!("com.example.record.size{size}"),
-                size,
-                records_of(size),
-                |id| id.to_be_bytes().to_vec(),
-                |b, id| sized_record(b, id, size),
-            )?;
-            served.push((table, Arc::new(target)));
-        }
-    }
-    if settings.reference {
-        let table = open_table(&env, "users", KeyCodec::Uuid)?;
-        let uuid = |id: u64| {
-            let mut key = [mix(id ^ 0x5EED).to_be_bytes(), mix(!id).to_be_bytes()].concat();
-            key[6] = (key[6] & 0x0F) | 0x40; // a version 4 UUID, as the reference's keys
-            key[8] = (key[8] & 0x3F) | 0x80;
-            key
-        };
-        let target = fill(
-            &env,
-            &table,
-            REFERENCE_PROCEDURE.to_owned(),
-            0,
-            REFERENCE_RECORDS,
-            uuid,
-            |b, id| Ok(reference_record(b, id)),
-        )?;
-        let nominal = (target.sizes.0 + target.sizes.1) / 2;
-        served.push((table, Arc::new(Target { nominal, ..target })));
-    }
-
-    // The floor first, for every size and window.
-    let mut floors = std::collections::HashMap::new();
-    for (_, target) in served.iter().filter(|(_, t)| t.procedure != REFERENCE_PROCEDURE) {
-        for window in [1, IN_FLIGHT] {
-            let rate = median_of(
-                settings.repeats,
-                |s| plain_tcp(8, target.nominal, window, s),
-                settings.seconds,
-            )?;
-            report.row("sizes", "tcp", "tcp", "-", target.nominal, window, &rate, None);
-            floors.insert((target.nominal, window), rate.0);
-        }
-    }
+    let served = tables(&env, &settings)?;
+    let floors = floors(&served, &settings, &report)?;
 
     let mut config = ServerConfig::open(REALM, &["ws://127.0.0.1:0/ws", "rs://127.0.0.1:0"]);
-    config.transport.max_message_size = 16 << 20;
+    // With 100 calls in flight the router may hold 100 results for the caller at once: 100 MiB
+    // of 1 MiB records. At the default limit (16 MiB) it drops the caller as a slow reader.
+    config.transport.send_queue_limit = 256 << 20;
     let server = RouterServer::start(&config)?;
     let [ws, rs] = server.listeners() else {
         return Err("expected two listeners".into());
     };
-    let (ws, rs) = (ws.url().to_owned(), rs.url().to_owned());
-
-    let by_name = |p: &str| served.iter().find(|(_, t)| t.procedure == p).map(|(_, t)| t.clone());
-    let mut groups: Vec<Group> = Vec::new();
-    for (transport, url) in [("ws", ws.as_str()), ("rs", rs.as_str())] {
+    for (transport, url) in [("ws", ws.url()), ("rs", rs.url())] {
         for serializer in [Serializer::MsgPack, Serializer::Cbor, Serializer::Json] {
-            let mut cases = Vec::new();
-            if settings.sizes {
-                let wanted: &[usize] = match serializer {
-                    Serializer::MsgPack => &sizes,
-                    _ => &[4096],
-                };
-                for size in wanted {
-                    if let Some(t) = by_name(&format!("com.example.record.size{size}")) {
-                        cases.push(("sizes", t));
-                    }
-                }
-            }
-            // The reference runs msgpack over both transports, JSON and CBOR over WebSocket.
-            let reference_here = transport == "ws" || serializer == Serializer::MsgPack;
-            if let (true, Some(t)) = (reference_here, by_name(REFERENCE_PROCEDURE)) {
-                cases.push(("reference", t));
-            }
-            groups.push(Group {
-                transport,
-                url,
-                serializer,
-                cases,
-            });
-        }
-    }
-
-    for group in groups.iter().filter(|g| !g.cases.is_empty()) {
-        let callee = connect(group.url, group.serializer)?;
-        let registrations = served
-            .iter()
-            .map(|(table, target)| serve_records(&callee, &env, table, &target.procedure))
-            .collect::<Result<Vec<Registration>, Error>>()?;
-        let caller = connect(group.url, group.serializer)?;
-        for (part, target) in &group.cases {
-            for window in [1, IN_FLIGHT] {
-                let rate = if window == 1 {
-                    median_of(settings.repeats, |s| sequential(&caller, target, s), settings.seconds)?
-                } else {
-                    median_of(settings.repeats, |s| in_flight(&caller, target, s), settings.seconds)?
-                };
-                report.row(
-                    part,
-                    "zerowamp",
-                    group.transport,
-                    group.serializer.name(),
-                    target.nominal,
-                    window,
-                    &rate,
-                    floors.get(&(target.nominal, window)),
-                );
+            let cases = cases(&served, transport, serializer);
+            if !cases.is_empty() {
+                let at = (transport, url);
+                measure(
+                    &env, &served, &cases, at, serializer, &settings, &floors, &report,
+                )?;
             }
         }
-        caller.leave()?;
-        for registration in registrations {
-            registration.unregister()?;
-        }
-        callee.leave()?;
     }
     server.shutdown(Duration::from_secs(2));
     Ok(())
