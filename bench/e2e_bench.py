@@ -293,12 +293,14 @@ def print_table(zw_rows, ref_rows, args, load_start, load_ref, load_end, seconds
     zw_ref = {(r["transport"], r["serializer"], r["window"]): r
               for r in zw_rows if r.get("part") == "reference" and r["stack"] == "zerowamp"}
     size = next(iter(zw_ref.values()))["size"] if zw_ref else 0
-    print(f"2. zerowamp / reference: the reference's e2e work -- {RECORDS:,} records of ~{size} B (96-octet payload)\n"
-          f"   in LMDB, a random 16-octet UUID key per call, the record returned as bytes.\n"
-          f"   reference: {versions}; crossbar router, autobahn-python (asyncio) callee opening a zlmdb read\n"
-          f"   transaction per call (bench/e2e_callee.py), autobahn caller (bench/e2e_caller.py, "
-          f"{args.seq_calls:,} calls\n"
-          f"   sequential, {args.flight_calls:,} with 100 in flight, per run). zerowamp: as in 1, {args.seconds} s per run.")
+    print(f"2. zerowamp / reference: the reference's e2e work -- {RECORDS:,} records of ~{size} B (96-octet\n"
+          f"   payload) in LMDB, a random 16-octet UUID key per call, the record returned as bytes.\n"
+          f"   reference ({versions}): a crossbar router, an autobahn-python\n"
+          f"   (asyncio) callee opening a zlmdb read transaction per call (bench/e2e_callee.py), an autobahn\n"
+          f"   caller (bench/e2e_caller.py; {args.seq_calls:,} calls sequential, {args.flight_calls:,} with 100 in "
+          f"flight, per run);\n"
+          f"   crossbar (controller and router worker), callee and caller each a process. zerowamp: as in 1\n"
+          f"   (router, callee and caller in one process, an I/O thread each).")
     head = f"   {'transport':<10} {'codec':<8} {'calls':<14} {'zerowamp rec/s':>16} {'reference rec/s':>17} " \
            f"{'zerowamp / reference':>21}"
     print(head)
