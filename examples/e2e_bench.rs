@@ -12,7 +12,7 @@
 //!   with one write per message and, in flight, batched (one write for everything one read
 //!   brought): the floors, and the ratios to them.
 //! - `reference`: the work of the reference stack's e2e benchmark
-//!   (`../shared/reference-stack/bench/e2e_*.py`): 100,000 records of about 210 B (96-octet
+//!   (`../shared/reference-stack/bench/e2e_*.py`): 100,000 records of about 216 B (96-octet
 //!   payload) keyed by 16-octet UUIDs, random keys, procedure `com.example.record.raw`. The
 //!   driver, `bench/e2e_bench.py`, runs the reference in the same run and prints
 //!   zerowamp / reference.
@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use zerowamp::client::{
-    record_passthru, CallError, CallOptions, Client, ClientOptions, Error, Invocation,
+    record_passthru, CallError, CallOptions, Client, ClientOptions, ClientStats, Error, Invocation,
     RegisterOptions, Registration, Snapshot, YieldOptions,
 };
 use zerowamp::router::server::{RouterServer, ServerConfig};
@@ -486,42 +486,54 @@ fn plain_tcp(
     })
 }
 
+/// What one row measured.
+struct Row<'a> {
+    part: &'a str,
+    stack: &'a str,
+    transport: &'a str,
+    serializer: &'a str,
+    size: usize,
+    window: usize,
+    /// The callee's copies of each record, in records: what its transport (WebSocket masking)
+    /// and its serializer (JSON's base64, small payloads) copied, per octet of record yielded.
+    copies: Option<f64>,
+}
+
 /// How the results are printed: a table for people, or JSON lines for the driver.
 struct Report {
     json: bool,
 }
 
 impl Report {
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        &self,
-        part: &str,
-        stack: &str,
-        transport: &str,
-        serializer: &str,
-        target_size: usize,
-        window: usize,
-        (rate, runs): &(Rate, Vec<f64>),
-        floors: &[(&str, Rate)],
-    ) {
+    fn row(&self, row: &Row, (rate, runs): &(Rate, Vec<f64>), floors: &[(&str, Rate)]) {
+        let Row {
+            part,
+            stack,
+            transport,
+            serializer,
+            size,
+            window,
+            copies,
+        } = row;
         if self.json {
             let line = serde_json::json!({
                 "part": part, "stack": stack, "transport": transport, "serializer": serializer,
-                "size": target_size, "window": window, "calls_per_s": rate.calls.round(),
+                "size": size, "window": window, "calls_per_s": rate.calls.round(),
                 "MB_per_s": (rate.bytes / 1e4).round() / 100.0,
                 "runs_calls_per_s": runs.iter().map(|r| r.round()).collect::<Vec<f64>>(),
+                "callee_copies_per_record": copies.map(|c| (c * 100.0).round() / 100.0),
             });
             println!("{line}");
             return;
         }
+        let copies = copies.map_or(String::new(), |c| format!("  {c:.2} copies"));
         let ratio: String = floors
             .iter()
             .map(|(name, f)| format!("  {:>5.2}x of {name}", rate.calls / f.calls))
             .collect();
         println!(
-            "  {part:<9} {stack:<11} {transport:<4} {serializer:<8} {target_size:>8} B  {:>3} in flight \
-             {:>10.0} rec/s {:>8.1} MB/s{ratio}",
-            window,
+            "  {part:<9} {stack:<11} {transport:<4} {serializer:<8} {size:>8} B  {window:>3} in flight \
+             {:>10.0} rec/s {:>8.1} MB/s{copies}{ratio}",
             rate.calls,
             rate.bytes / 1e6
         );
@@ -640,16 +652,16 @@ fn floors(served: &[Served], settings: &Settings, report: &Report) -> Result<Flo
                     |s| plain_tcp(8, target.nominal, window, batched, s),
                     settings.seconds,
                 )?;
-                report.row(
-                    "sizes",
+                let row = Row {
+                    part: "sizes",
                     stack,
-                    "tcp",
-                    "-",
-                    target.nominal,
+                    transport: "tcp",
+                    serializer: "-",
+                    size: target.nominal,
                     window,
-                    &rate,
-                    &[],
-                );
+                    copies: None,
+                };
+                report.row(&row, &rate, &[]);
                 let entry = floors.entry((target.nominal, window)).or_default();
                 entry.push((stack, rate.0));
             }
@@ -669,6 +681,18 @@ fn cases<'a>(served: &'a [Served], transport: &str, serializer: Serializer) -> V
             _ => transport == "ws" || serializer == Serializer::MsgPack,
         })
         .collect()
+}
+
+/// The records' worth of octets the callee copied per record it yielded between `before` and
+/// `after` (it sends nothing but YIELDs meanwhile).
+fn copies(before: &ClientStats, after: &ClientStats, size: usize) -> Option<f64> {
+    let yields = after
+        .transport
+        .frames_sent
+        .checked_sub(before.transport.frames_sent)?;
+    let copied = (after.transport.message_bytes_copied - before.transport.message_bytes_copied)
+        + (after.payload_octets_copied_by_serializer - before.payload_octets_copied_by_serializer);
+    (yields > 0).then(|| copied as f64 / (yields as f64 * size as f64))
 }
 
 fn connect(url: &str, serializer: Serializer) -> Result<Client, BoxError> {
@@ -700,6 +724,7 @@ fn measure(
     for case in cases {
         let target = &case.target;
         for window in [1, IN_FLIGHT] {
+            let before = callee.stats();
             let rate = if window == 1 {
                 median_of(
                     settings.repeats,
@@ -714,16 +739,16 @@ fn measure(
                 )?
             };
             let floor = floors.get(&(target.nominal, window));
-            report.row(
-                case.part,
-                "zerowamp",
+            let row = Row {
+                part: case.part,
+                stack: "zerowamp",
                 transport,
-                serializer.name(),
-                target.nominal,
+                serializer: serializer.name(),
+                size: target.nominal,
                 window,
-                &rate,
-                floor.map_or(&[][..], Vec::as_slice),
-            );
+                copies: copies(&before, &callee.stats(), target.nominal),
+            };
+            report.row(&row, &rate, floor.map_or(&[][..], Vec::as_slice));
         }
     }
     caller.leave()?;
