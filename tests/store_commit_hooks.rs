@@ -134,7 +134,9 @@ fn a_hook_hears_only_its_table_and_stops_when_dropped() {
 fn hooks_may_read_but_not_write_and_a_panic_leaves_the_commit_standing() {
     let (_dir, env) = temp_env(&small());
     let table = env.open_table("t", &raw_opts(KeyCodec::Str)).expect("t");
-    let results: Arc<Mutex<Vec<(Option<Vec<u8>>, Option<ErrorKind>)>>> = Arc::default();
+    // Per hook run: the value read, and why a write was refused.
+    type Runs = Arc<Mutex<Vec<(Option<Vec<u8>>, Option<ErrorKind>)>>>;
+    let results: Runs = Arc::default();
     let into = results.clone();
     let reader_env = env.clone();
     let reader_table = table.clone();

@@ -187,11 +187,7 @@ impl Observers {
 
     /// Commits with `commit`; if that succeeds and `log` has changes, runs the hooks, in commit
     /// order (see the module docs).
-    pub(crate) fn commit(
-        &self,
-        log: Box<TxnLog>,
-        commit: impl FnOnce() -> Result<()>,
-    ) -> Result<()> {
+    pub(crate) fn commit(&self, log: &TxnLog, commit: impl FnOnce() -> Result<()>) -> Result<()> {
         if log.tables.is_empty() {
             return commit();
         }

@@ -406,7 +406,7 @@ impl WriteTxn {
             None => raw.commit(),
             Some(log) => {
                 let env = Arc::clone(&raw.env);
-                env.observers.commit(log, || raw.commit())
+                env.observers.commit(&log, || raw.commit())
             }
         }
     }
