@@ -49,9 +49,11 @@ impl std::fmt::Debug for ChangeFeed {
 ///
 /// The feed is in-process: it runs as a commit hook ([`Table::on_commit`]) on the committing
 /// thread, and sees the writes made through this process's environment only, never those of
-/// other processes. Publishing does not wait for the router (unacknowledged); an event that
-/// cannot be queued (not joined, send queue full) is lost and logged — subscribers that need
-/// every change read the table after they subscribe, then follow the feed.
+/// other processes. Publishing does not wait for the router (unacknowledged; with
+/// [`SendFull::Block`](crate::client::SendFull) a full send queue makes the committing thread
+/// wait up to that time); an event that cannot be queued (not joined, send queue full) is lost
+/// and logged — subscribers that need every change read the table after they subscribe, then
+/// follow the feed.
 pub fn publish_changes(
     env: &Env,
     table: &Table,

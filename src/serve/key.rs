@@ -1,15 +1,6 @@
-//! Keys from WAMP arguments: a [`Value`] read as a key of a table's [`KeyCodec`].
-//!
-//! | codec       | WAMP value                                                              |
-//! |-------------|-------------------------------------------------------------------------|
-//! | `u64`       | a non-negative integer, or 8 bytes (the key as stored: big-endian)      |
-//! | `uuid`      | 16 bytes, or the canonical string `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits in either case) |
-//! | `str`       | a string                                                                |
-//! | `bytes`     | bytes (in JSON: the WAMP convention, a string of NUL + base64)          |
-//! | composite   | a list with one value per element, each by the rules above              |
-//!
-//! As a range bound, a composite key may be a shorter list: the first elements, a prefix that
-//! bounds every key starting with them.
+//! Keys from WAMP arguments: a [`Value`] read as a key of a table's [`KeyCodec`], by the rules
+//! of the table in the `serve` module docs (and, for range bounds, a composite key's first
+//! elements as a prefix).
 
 use std::fmt::Write as _;
 

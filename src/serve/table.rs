@@ -40,8 +40,12 @@ const RUNTIME_ERROR: &str = "wamp.error.runtime_error";
 /// of a call come from one snapshot. A caller that did not ask for progressive results
 /// (`receive_progress`) gets [`INVALID_ARGUMENT`]: the records cannot travel in one result.
 ///
-/// Each call reads a new snapshot, so it sees every write committed before it arrived.
-/// Invocations are answered on the client's callback thread (its I/O thread by default).
+/// Each call begins a new read snapshot, so it sees every write committed before it arrived
+/// (also by other processes). That costs about 0.5 µs (release build), a few percent of a
+/// call over loopback (about 13 µs each at 100 calls in flight); keeping one snapshot across
+/// calls would save that, but a live snapshot keeps this process from growing the map and
+/// LMDB from reusing pages. Invocations are answered on the client's callback thread (its I/O
+/// thread by default).
 pub fn serve_table(
     client: &Client,
     env: &Env,
