@@ -129,9 +129,10 @@ lint:
 test-rust:
 	$(CARGO) test --quiet -- --skip crossbar_
 
-# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs).
+# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs), and a
+# table served through crossbar to autobahn callers (tests/serve_crossbar.rs).
 test-interop: venv-interop
-	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar
+	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar --test serve_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
