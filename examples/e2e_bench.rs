@@ -32,11 +32,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use zerowamp::client::{
-    record_passthru, CallError, CallOptions, Client, ClientOptions, ClientStats, Error, Invocation,
-    RegisterOptions, Registration, Snapshot, YieldOptions,
-};
+use zerowamp::client::{CallError, CallOptions, Client, ClientOptions, ClientStats, Registration};
 use zerowamp::router::server::{RouterServer, ServerConfig};
+use zerowamp::serve::{serve_table, ServeOptions};
 use zerowamp::store::{Env, EnvOptions, KeyCodec, PutFlags, Table, TableOptions, ValueType};
 use zerowamp::wamp::{Payload, Serializer, Value};
 
@@ -59,50 +57,22 @@ const REFERENCE_PROCEDURE: &str = "com.example.record.raw";
 const REFERENCE_RECORDS: usize = 100_000;
 const REFERENCE_PAYLOAD: usize = 96;
 
-// =============================================================================================
-// SERVING — the one place to change once `zerowamp::serve::serve_table` lands (branch `serve`):
-// replace this function's body with
-//     zerowamp::serve::serve_table(client, env, table, procedure, options)
-// Until then it does what serve_table will do: per invocation, a read snapshot; the record under
-// the key (the call's one binary argument) as pinned `Bytes` in the memory map; yielded as a
-// passthru payload, with no copy until the transport writes it.
-// =============================================================================================
+/// Serves `table` as `procedure` with `zerowamp::serve::serve_table`: per call a read snapshot,
+/// the record under the key (the call's first argument) pinned in the memory map, yielded as a
+/// passthru payload with no copy until the transport writes it.
 fn serve_records(
     client: &Client,
     env: &Env,
     table: &Table,
     procedure: &str,
-) -> Result<Registration, Error> {
-    let (env, table) = (env.clone(), table.clone());
-    client.register(
+) -> Result<Registration, BoxError> {
+    Ok(serve_table(
+        client,
+        env,
+        table,
         procedure,
-        RegisterOptions::default(),
-        move |inv: Invocation| {
-            let found = match inv.args().first().and_then(Value::as_bytes) {
-                Some(key) => Snapshot::begin(&env)
-                    .and_then(|snapshot| snapshot.get(&table, key))
-                    .map_err(|e| e.to_string()),
-                None => Err("expected the key as one binary argument".to_owned()),
-            };
-            let answered = match found {
-                Ok(Some(record)) => inv.yield_with(
-                    Payload::Transparent(record),
-                    YieldOptions {
-                        passthru: Some(record_passthru()),
-                        ..YieldOptions::default()
-                    },
-                ),
-                Ok(None) => inv.error("com.example.error.not_found", Payload::default()),
-                Err(why) => inv.error(
-                    "wamp.error.invalid_argument",
-                    Payload::args(vec![why.into()]),
-                ),
-            };
-            if let Err(e) = answered {
-                eprintln!("e2e_bench: answering an invocation failed: {e}");
-            }
-        },
-    )
+        ServeOptions::default(),
+    )?)
 }
 
 /// A small, fast, reproducible random number generator (splitmix64).
@@ -719,7 +689,7 @@ fn measure(
     let registrations = served
         .iter()
         .map(|s| serve_records(&callee, env, &s.table, &s.target.procedure))
-        .collect::<Result<Vec<Registration>, Error>>()?;
+        .collect::<Result<Vec<Registration>, _>>()?;
     let caller = connect(url, serializer)?;
     for case in cases {
         let target = &case.target;
