@@ -6,7 +6,7 @@
 //!
 //! - when the last closure holding it is dropped (the call finished, the subscription ended, the
 //!   client is gone, or the registering function failed and dropped what it had built), or
-//! - earlier, when [`Userdata::release`] is called (unsubscribe, unregister, a finished call,
+//! - earlier, when `Userdata::release` is called (unsubscribe, unregister, a finished call,
 //!   `zw_client_free`): it waits for a callback running on another thread to return, and marks
 //!   the userdata freed so that a closure still queued never calls into C again.
 //!
