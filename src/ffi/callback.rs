@@ -1,6 +1,6 @@
 //! Callbacks into C: the function pointer types, and the userdata they are registered with.
 //!
-//! Every function that takes `(cb, userdata, free_userdata)` wraps the pair in a [`Userdata`]
+//! Every function that takes `(cb, userdata, free_userdata)` wraps the pair in a `Userdata`
 //! first — before it checks any other argument — and moves clones of it into the Rust closures
 //! it hands to the client. `free_userdata` then runs exactly once:
 //!
