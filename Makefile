@@ -319,9 +319,15 @@ $(BUILD)/examples/%: examples/c/%.c tests/c/sample_record.h include/zerowamp.h $
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
 
-demo: release $(BUILD)/examples/store_demo
-	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	$(BUILD)/examples/store_demo schemas/bfbs/record.bfbs "$$scratch"
+# The data plane end to end: a C program serves a table of FlatBuffers records over WAMP from an
+# embedded router; a Python client calls it, follows its change feed and measures (see
+# examples/demo/). Ends within a minute; nothing is left running.
+$(BUILD)/demo/demo_server: examples/demo/demo_server.c tests/c/sample_record.h include/zerowamp.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
+
+demo: release $(BUILD)/demo/demo_server $(PY_FFI) $(VENV)/.stamp
+	@$(PY_RUN) $(VENV_PY) examples/demo/demo.py $(BUILD)/demo/demo_server schemas/bfbs/record.bfbs
 
 LMDB_INCLUDE = $(shell $(CARGO) metadata --format-version 1 2>/dev/null | $(PYTHON) -c \
   'import json,sys,os; m=json.load(sys.stdin); p=[p for p in m["packages"] if p["name"]=="lmdb-master-sys"][0]; print(os.path.join(os.path.dirname(p["manifest_path"]),"lmdb/libraries/liblmdb"))')
