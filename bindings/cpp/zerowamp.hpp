@@ -39,15 +39,17 @@
 // but cannot pass Views (or anything holding one) to each other — that fails at link time
 // instead of at run time.
 //
-// Handles. Env, Table, ReadTxn, WriteTxn and Cursor own one C handle each; they move, never copy,
-// and free the handle in their destructor (a WriteTxn not committed is rolled back). A moved-from
+// Handles. Env, Table, ReadTxn, WriteTxn, Cursor — and Router, Client, Call, Subscription,
+// Registration, Invocation, Message — own one C handle each; they move, never copy, and free the
+// handle in their destructor (a WriteTxn not committed is rolled back). A moved-from
 // or default-constructed handle is empty: its calls throw Error(ZW_ERR_NULL_ARGUMENT). Free a
 // Table after the transactions that use it (declaring the Table first does that). An Env may be
 // closed before its tables and transactions: their calls then throw Error(ZW_ERR_CLOSED). Each
 // class gives its C handle through c_handle(), for calls this header does not wrap.
 //
-// Threads follow the C objects: Env and Table may be shared by any number of threads; a ReadTxn
-// is used by one thread at a time; a WriteTxn stays on the thread that began it.
+// Threads follow the C objects: Env, Table, Router and Client may be shared by any number of
+// threads; a ReadTxn is used by one thread at a time; a WriteTxn stays on the thread that began
+// it; an Invocation may be answered from any thread.
 //
 // ABI check. The first object made through this header (EnvOptions, TableOptions, Env::open)
 // compares zw_abi_version() of the loaded library with the ZW_ABI_VERSION this header was
@@ -266,25 +268,28 @@ struct is_byte_container<C, std::void_t<decltype(std::declval<const C &>().data(
 template <class F> void finalize(void *userdata) noexcept { delete static_cast<F *>(userdata); }
 
 /// The text of the exception being handled (call inside a catch block).
-inline std::string current_exception_text() noexcept {
+inline std::string current_exception_text() {
     try {
         throw;
     } catch (const std::exception &e) {
-        try {
-            return e.what();
-        } catch (...) {
-            return std::string();
-        }
+        return e.what();
     } catch (...) {
         return "an exception not derived from std::exception";
     }
 }
 
 /// Reports on stderr an exception a callback threw (call inside a catch block): it must not
-/// unwind into the library, and there is no caller to hand it to.
+/// unwind into the library, and there is no caller to hand it to. Allocates nothing.
 inline void report_callback_exception(const char *callback) noexcept {
-    std::string text = current_exception_text();
-    std::fprintf(stderr, "zerowamp: %s threw: %s (caught at the C boundary)\n", callback, text.c_str());
+    try {
+        throw;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "zerowamp: %s threw: %s (caught at the C boundary)\n", callback, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "zerowamp: %s threw an exception not derived from std::exception (caught at the C "
+                             "boundary)\n",
+                     callback);
+    }
 }
 
 /// `text` as a JSON string literal. Bytes outside ASCII become '?': an exception's text is not
