@@ -1513,8 +1513,8 @@ private:
 
 // --- WAMP: handles ------------------------------------------------------------------------------
 
-/// A call in flight (zw_call), from call_async or call_progressive: it can be canceled. Dropping
-/// the handle does not cancel the call.
+/// A call in flight (zw_call_handle), from call_async or call_progressive: it can be canceled.
+/// Dropping the handle does not cancel the call.
 class Call {
 public:
     Call() noexcept = default;
@@ -1523,13 +1523,13 @@ public:
     void cancel(CancelMode mode = CancelMode::kill) {
         detail::check(zw_call_cancel(call_.get(), static_cast<std::uint32_t>(mode)));
     }
-    zw_call *c_handle() const noexcept { return call_.get(); }
+    zw_call_handle *c_handle() const noexcept { return call_.get(); }
     explicit operator bool() const noexcept { return call_ != nullptr; }
 
 private:
     friend class Client;
-    explicit Call(zw_call *call) noexcept : call_(call) {}
-    std::unique_ptr<zw_call, detail::Free<zw_call_free>> call_;
+    explicit Call(zw_call_handle *call) noexcept : call_(call) {}
+    std::unique_ptr<zw_call_handle, detail::Free<zw_call_free>> call_;
 };
 
 /// A subscription (zw_subscription). Dropping the handle does NOT unsubscribe: events keep
@@ -1653,9 +1653,9 @@ public:
         detail::check(zw_client_session_id(client_.get(), &id));
         return id;
     }
-    zw_client_stats stats() const {
-        zw_client_stats out;
-        detail::check(zw_client_get_stats(client_.get(), &out));
+    zw_clientstats stats() const {
+        zw_clientstats out;
+        detail::check(zw_client_stats(client_.get(), &out));
         return out;
     }
 
@@ -1783,9 +1783,9 @@ private:
             c_options.on_progress = &Client::call_progress<Box>;
         }
         auto box = std::make_unique<Box>(Box{std::move(on_result), std::move(on_progress)});
-        zw_call *call = nullptr;
+        zw_call_handle *call = nullptr;
         // From here the library owns the box: it frees it exactly once, also when zw_call fails.
-        detail::check(zw_call_start(client_.get(), procedure.c_str(), &c_payload, &c_options, &Client::call_result<Box>,
+        detail::check(zw_call(client_.get(), procedure.c_str(), &c_payload, &c_options, &Client::call_result<Box>,
                               box.release(), &detail::finalize<Box>, &call));
         return Call(call);
     }
