@@ -91,7 +91,7 @@ pub extern "C" fn zw_cursor_open(
         // SAFETY: see `zw_cursor::walk`: the transaction closes this walk before the reader it
         // borrows goes away or changes. The bounds are copied by the store.
         let reader =
-            unsafe { std::mem::transmute::<&dyn TxnRead, &'static dyn TxnRead>(txn.reader()) };
+            unsafe { std::mem::transmute::<&dyn TxnRead, &'static dyn TxnRead>(txn.reader()?) };
         let options = RangeOptions {
             from,
             to,
