@@ -144,13 +144,50 @@ private:
     zw_result code_;
 };
 
+namespace detail {
+
+/// `text` as a JSON string literal. Bytes outside ASCII become '?': an exception's text is
+/// not promised to be UTF-8, and the library refuses JSON that is not.
+inline std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        unsigned char byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+            out += escaped;
+        } else {
+            out += byte < 0x80 ? c : '?';
+        }
+    }
+    out += '"';
+    return out;
+}
+
+} // namespace detail
+
 /// A WAMP ERROR from the peer: code() is ZW_ERR_WAMP, uri() the error URI (e.g.
-/// "wamp.error.no_such_procedure"), and the error's arguments as JSON text.
+/// "wamp.error.no_such_procedure"), and the error's arguments as JSON text. A call's ERROR comes
+/// whole; for a refused subscribe, register, unsubscribe, unregister or acknowledged publish the
+/// library passes on only the URI and the first argument when it is a string.
 class WampError : public Error {
 public:
     WampError(std::string uri, std::string args_json, std::string kwargs_json)
         : Error(ZW_ERR_WAMP, describe(uri, args_json, kwargs_json)), uri_(std::move(uri)),
           args_json_(std::move(args_json)), kwargs_json_(std::move(kwargs_json)) {}
+
+    /// The WampError of a failed request, from the library's detail message "URI" or
+    /// "URI: first argument".
+    static WampError from_detail(const std::string &message) {
+        std::size_t colon = message.find(": ");
+        std::string uri = message.substr(0, colon);
+        std::string args =
+            colon == std::string::npos ? "[]" : "[" + detail::json_string(message.substr(colon + 2)) + "]";
+        return WampError(message, std::move(uri), std::move(args), "{}");
+    }
 
     const std::string &uri() const noexcept { return uri_; }
     /// The ERROR's positional arguments, a JSON array ("[]" if none).
@@ -159,6 +196,9 @@ public:
     const std::string &kwargs_json() const noexcept { return kwargs_json_; }
 
 private:
+    WampError(const std::string &message, std::string uri, std::string args_json, std::string kwargs_json)
+        : Error(ZW_ERR_WAMP, message), uri_(std::move(uri)), args_json_(std::move(args_json)),
+          kwargs_json_(std::move(kwargs_json)) {}
     static std::string describe(const std::string &uri, const std::string &args, const std::string &kwargs) {
         std::string text = uri;
         if (args != "[]") text += " " + args;
@@ -214,6 +254,7 @@ inline std::string last_error_message() {
 [[noreturn]] inline void fail(zw_result code) {
     std::string message = last_error_message();
     if (message.empty()) message = zw_strerror(code);
+    if (code == ZW_ERR_WAMP) throw WampError::from_detail(message);
     throw Error(code, message);
 }
 
@@ -290,27 +331,6 @@ inline void report_callback_exception(const char *callback) noexcept {
                              "boundary)\n",
                      callback);
     }
-}
-
-/// `text` as a JSON string literal. Bytes outside ASCII become '?': an exception's text is not
-/// promised to be UTF-8, and the library refuses JSON that is not.
-inline std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        unsigned char byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-            out += escaped;
-        } else {
-            out += byte < 0x80 ? c : '?';
-        }
-    }
-    out += '"';
-    return out;
 }
 
 /// A duration as the C options' milliseconds (negative: 0; too long: the most that fits).
@@ -1497,7 +1517,9 @@ public:
     void rethrow() const {
         if (ok()) return;
         if (status_ == ZW_ERR_WAMP && message_) throw to_wamp_error(*message_);
-        throw Error(status_, error_text_.empty() ? std::string(zw_strerror(status_)) : error_text_);
+        std::string text = error_text_.empty() ? std::string(zw_strerror(status_)) : error_text_;
+        if (status_ == ZW_ERR_WAMP) throw WampError::from_detail(text);
+        throw Error(status_, text);
     }
 
 private:
