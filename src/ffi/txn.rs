@@ -11,11 +11,11 @@
 //! last pinned payload has been written. `zw_txn_reset` with pins outstanding detaches the handle
 //! from it; the next `zw_txn_renew` begins a fresh one.
 
-use std::rc::Weak;
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use lmdb_master_sys as lmdb;
 
 use super::args::{arg_bytes, arg_mut, arg_ref, Out};
 use super::env::zw_env;
@@ -31,6 +31,39 @@ pub struct zw_txn {
     /// Declared first so that it is dropped first: cursors close before the transaction ends.
     cursors: OpenCursors,
     kind: TxnKind,
+    /// Where the values handed out by this snapshot lie (shared with its cursors).
+    handed: Rc<Handed>,
+}
+
+/// The smallest run of memory holding every value (and key) a transaction handed out since it
+/// began or was renewed: all of it lies in the environment's map, so bytes inside it may be
+/// pinned. (LMDB does not tell where its map is: `mdb_env_info` gives only a fixed address.)
+pub(crate) struct Handed(Cell<(usize, usize)>);
+
+impl Default for Handed {
+    fn default() -> Self {
+        Handed(Cell::new((usize::MAX, 0)))
+    }
+}
+
+impl Handed {
+    /// Counts `bytes`, handed out to C.
+    pub(crate) fn note(&self, bytes: &[u8]) {
+        let (lo, hi) = self.0.get();
+        let start = bytes.as_ptr() as usize;
+        self.0
+            .set((lo.min(start), hi.max(start.saturating_add(bytes.len()))));
+    }
+
+    fn covers(&self, bytes: &[u8]) -> bool {
+        let (lo, hi) = self.0.get();
+        let start = bytes.as_ptr() as usize;
+        start >= lo && start.saturating_add(bytes.len()) <= hi
+    }
+
+    fn clear(&self) {
+        self.0.set((usize::MAX, 0));
+    }
 }
 
 /// The cursors opened in a transaction, closed by it before it ends, resets or writes.
@@ -106,6 +139,7 @@ impl zw_txn {
         Box::into_raw(Box::new(zw_txn {
             cursors: OpenCursors::default(),
             kind,
+            handed: Rc::default(),
         }))
     }
 
@@ -142,16 +176,12 @@ impl zw_txn {
         if txn.0.is_reset() {
             return Err(reset_error());
         }
-        let (map, map_len) = map_of(&txn.0)?;
-        let start = data.as_ptr() as usize;
-        let inside =
-            start >= map && start.saturating_add(data.len()) <= map.saturating_add(map_len);
-        if !inside {
+        if !self.handed.covers(data) {
             return Err(fail(
                 zw_result::ZW_ERR_INVALID_ARGUMENT,
                 format!(
-                    "the data given with {field} does not lie in that transaction's environment \
-                     (pin only a value from zw_txn_get or a cursor of it, or pass pin = NULL)"
+                    "the data given with {field} is not a value of that transaction (pin only \
+                     a value from zw_txn_get or a cursor of it, or pass pin = NULL)"
                 ),
             ));
         }
@@ -160,6 +190,11 @@ impl zw_txn {
             ptr: data.as_ptr(),
             len: data.len(),
         }))
+    }
+
+    /// Where the values this snapshot handed out lie, for a cursor to add its own.
+    pub(crate) fn handed(&self) -> Rc<Handed> {
+        self.handed.clone()
     }
 
     /// Keeps `slot` to close it before the transaction ends or writes.
@@ -202,23 +237,6 @@ fn reset_error() -> zw_result {
         zw_result::ZW_ERR_TXN_RESET,
         "the read transaction was reset: renew it with zw_txn_renew before reading",
     )
-}
-
-/// Where the environment of `txn` is mapped: address and length.
-fn map_of(txn: &ReadTxn) -> Result<(usize, usize), zw_result> {
-    let mut info = std::mem::MaybeUninit::<lmdb::MDB_envinfo>::uninit();
-    // SAFETY: a live read transaction belongs to an open environment; mdb_env_info only reads
-    // the environment's header into `info`. The map cannot move while the transaction lives.
-    let rc = unsafe { lmdb::mdb_env_info(lmdb::mdb_txn_env(txn.as_raw()), info.as_mut_ptr()) };
-    if rc != 0 {
-        return Err(fail(
-            zw_result::ZW_ERR_LMDB,
-            format!("cannot read the environment's map (mdb_env_info: {rc})"),
-        ));
-    }
-    // SAFETY: filled by mdb_env_info, which returned success.
-    let info = unsafe { info.assume_init() };
-    Ok((info.me_mapaddr as usize, info.me_mapsize))
 }
 
 impl<T: Txn> TxnRead for T {
@@ -286,7 +304,7 @@ pub extern "C" fn zw_txn_commit(txn: *mut zw_txn) -> zw_result {
             return Err(super::error::null_argument("zw_txn_commit", "txn"));
         }
         // SAFETY: `txn` came from zw_txn_begin_* and is consumed exactly once, here.
-        let zw_txn { cursors, kind } = *unsafe { Box::from_raw(txn) };
+        let zw_txn { cursors, kind, .. } = *unsafe { Box::from_raw(txn) };
         drop(cursors);
         match kind {
             TxnKind::Write(txn) => Ok(txn.commit()?),
@@ -322,6 +340,7 @@ pub extern "C" fn zw_txn_reset(txn: *mut zw_txn) -> zw_result {
     boundary_result(|| {
         let txn = arg_mut("zw_txn_reset", "txn", txn)?;
         txn.close_cursors();
+        txn.handed.clear();
         match &mut txn.kind {
             TxnKind::Read(read) => {
                 if let Some(shared) = &mut read.txn {
@@ -346,6 +365,7 @@ pub extern "C" fn zw_txn_reset(txn: *mut zw_txn) -> zw_result {
 pub extern "C" fn zw_txn_renew(txn: *mut zw_txn) -> zw_result {
     boundary_result(|| {
         let txn = arg_mut("zw_txn_renew", "txn", txn)?;
+        txn.handed.clear();
         match &mut txn.kind {
             TxnKind::Read(read) => match &mut read.txn {
                 // Only a handle nobody else holds can have been reset in place.
@@ -387,6 +407,7 @@ pub extern "C" fn zw_txn_get(
         let out = Out::new("zw_txn_get", "out", out)?;
         match txn.reader()?.get_value(table, key)? {
             Some(value) => {
+                txn.handed.note(value);
                 out.set(zw_slice::from_bytes(value));
                 Ok(())
             }
@@ -458,4 +479,113 @@ pub extern "C" fn zw_txn_truncate(txn: *mut zw_txn, table: *const zw_table) -> z
         let table = &arg_ref("zw_txn_truncate", "table", table)?.table;
         Ok(txn.writer("zw_txn_truncate")?.truncate(table)?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EnvOptions, TableOptions};
+
+    fn slice(bytes: &[u8]) -> zw_slice<'_> {
+        zw_slice::from_bytes(bytes)
+    }
+
+    #[test]
+    fn a_pinned_value_outlives_its_handle_and_a_reset_detaches() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = zw_env {
+            env: Env::open(dir.path(), &EnvOptions::default()).unwrap(),
+        };
+        let table = zw_table {
+            table: env.env.open_table("t", &TableOptions::default()).unwrap(),
+        };
+        let mut w = std::ptr::null_mut();
+        assert_eq!(zw_txn_begin_write(&env, &mut w), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_put(w, &table, slice(b"k"), slice(b"first"), 0),
+            zw_result::ZW_OK
+        );
+        let mut in_write = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(w, &table, slice(b"k"), &mut in_write),
+            zw_result::ZW_OK
+        );
+        let write_value = unsafe { in_write.as_bytes() }.unwrap();
+        assert_eq!(
+            unsafe { &*w }.pin("pin", write_value).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(zw_txn_commit(w), zw_result::ZW_OK);
+
+        let mut r = std::ptr::null_mut();
+        assert_eq!(zw_txn_begin_read(&env, &mut r), zw_result::ZW_OK);
+        let mut value = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut value),
+            zw_result::ZW_OK
+        );
+        let value = unsafe { value.as_bytes() }.unwrap();
+        // Bytes elsewhere, or only partly inside what the transaction handed out, are refused.
+        let elsewhere = b"first".to_vec();
+        assert_eq!(
+            unsafe { &*r }.pin("pin", &elsewhere).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        let pinned = unsafe { &*r }.pin("pin", value).unwrap();
+        let part = unsafe { &*r }.pin("pin", &value[1..3]).unwrap();
+
+        // A newer write does not disturb the pinned snapshot.
+        assert_eq!(zw_txn_begin_write(&env, &mut w), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_put(w, &table, slice(b"k"), slice(b"second"), 0),
+            zw_result::ZW_OK
+        );
+        assert_eq!(zw_txn_commit(w), zw_result::ZW_OK);
+
+        // Reset with pins outstanding: the handle lets go; renew takes a fresh snapshot.
+        assert_eq!(zw_txn_reset(r), zw_result::ZW_OK);
+        assert!(matches!(
+            &unsafe { &*r }.kind,
+            TxnKind::Read(ReadState { txn: None, .. })
+        ));
+        let mut after = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_ERR_TXN_RESET
+        );
+        assert_eq!(
+            unsafe { &*r }.pin("pin", value).unwrap_err(),
+            zw_result::ZW_ERR_TXN_RESET
+        );
+        assert_eq!(zw_txn_renew(r), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_OK
+        );
+        assert_eq!(unsafe { after.as_bytes() }.unwrap(), b"second");
+        // The old value was handed out by the old snapshot, not this one.
+        assert_eq!(
+            unsafe { &*r }.pin("pin", value).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        zw_txn_abort(r);
+        assert_eq!(&pinned[..], b"first");
+        assert_eq!(&part[..], b"ir");
+
+        // Without pins, reset and renew reuse the same transaction in place.
+        assert_eq!(zw_txn_begin_read(&env, &mut r), zw_result::ZW_OK);
+        assert_eq!(zw_txn_reset(r), zw_result::ZW_OK);
+        assert!(matches!(
+            &unsafe { &*r }.kind,
+            TxnKind::Read(ReadState { txn: Some(_), .. })
+        ));
+        assert_eq!(zw_txn_renew(r), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_OK
+        );
+        zw_txn_abort(r);
+        drop(pinned);
+        drop(part);
+    }
 }

@@ -49,6 +49,7 @@ typedef struct {
     atomic_int interrupts;
     char mode[16];
     uint64_t interrupted_id;
+    atomic_int wanted_progress;
 } keeper;
 
 static void on_keep(void *userdata, zw_invocation *inv) {
@@ -362,6 +363,7 @@ static void *answer_progressively(void *arg) {
     keeper *k = arg;
     zw_invocation *inv = take_held(k);
     if (!inv) return NULL;
+    atomic_store(&k->wanted_progress, zw_invocation_wants_progress(inv) ? 1 : 0);
     const char *chunks[3] = {"[0]", "[1]", "[2]"};
     for (int i = 0; i < 3; i++) {
         zw_payload p = {ZW_PAYLOAD_JSON, {NULL, 0}, NULL, chunks[i], NULL};
@@ -448,6 +450,7 @@ static void test_slow_callee(const test_router *tr) {
     pthread_join(answerer, NULL);
     WAIT_FOR(atomic_load(&o.freed) == 1);
     CHECK(atomic_load(&o.progress) == 3 && o.status == ZW_OK);
+    CHECK(atomic_load(&k.wanted_progress) == 1);
     CHECK(strcmp(o.progress_args[0], "[0]") == 0 && strcmp(o.progress_args[2], "[2]") == 0);
     CHECK(strcmp(o.args, "[\"done\"]") == 0);
 

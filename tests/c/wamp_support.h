@@ -14,7 +14,7 @@
 
 #include "check.h"
 
-static void sleep_ms(long ms) {
+static inline void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
@@ -33,7 +33,7 @@ typedef struct {
     const char *ws_url;
 } test_router;
 
-static void router_start(test_router *r) {
+static inline void router_start(test_router *r) {
     memset(r, 0, sizeof *r);
     CHECK_OK(zw_router_start(NULL, NULL, &r->router));
     CHECK_OK(zw_router_listen(r->router, "rs://127.0.0.1:0", &r->rs_url));
@@ -43,7 +43,7 @@ static void router_start(test_router *r) {
 }
 
 /* Connects with `serializer`, failing the test (and returning NULL) if it cannot. */
-static zw_client *connect_with(const char *url, uint32_t serializer, bool caller_driven) {
+static inline zw_client *connect_with(const char *url, uint32_t serializer, bool caller_driven) {
     zw_client_options o;
     CHECK_OK(zw_client_options_init(&o));
     o.serializer = serializer;
@@ -62,12 +62,12 @@ typedef struct {
     atomic_int called;
 } counted;
 
-static void counted_free(void *userdata) {
+static inline void counted_free(void *userdata) {
     atomic_fetch_add(&((counted *)userdata)->freed, 1);
 }
 
 /* The text of a message's JSON accessor, or "" (copied into `buf`). */
-static const char *args_of(const zw_message *m, char *buf, size_t len) {
+static inline const char *args_of(const zw_message *m, char *buf, size_t len) {
     const char *text = NULL;
     buf[0] = 0;
     if (zw_message_args_json(m, &text) == ZW_OK && text) {
