@@ -77,7 +77,8 @@ int main(int argc, char **argv) {
         zw::Client caller = zw::Client::connect(url, "realm1");
         for (std::uint64_t id : {1, 3, 5, 9}) {
             try {
-                zw::Message result = caller.call("example.records.get", zw::Payload::json("[" + std::to_string(id) + "]"));
+                zw::Message result =
+                    caller.call("example.records.get", zw::Payload::json("[" + std::to_string(id) + "]"));
                 std::optional<zw::View> bytes = result.binary();
                 const Record *record = bytes ? as_record(*bytes) : nullptr;
                 if (!record) throw std::runtime_error("the answer is not a valid record");

@@ -174,6 +174,46 @@ void test_router_and_connect(const std::string &url) {
     CHECK_THROWS(moved_from.call("test.nothing"), ZW_ERR_NULL_ARGUMENT);
 }
 
+/// A router from a config file that refuses anonymous sessions: the ClientOptions credentials.
+void test_auth(const std::string &scratch) {
+    const std::string path = scratch + "/router.toml";
+    std::ofstream(path) << R"(
+[[realms]]
+name = "private"
+
+[[realms.roles]]
+name = "user"
+permissions = [{ uri = "", match = "prefix", call = true, register = true, publish = true, subscribe = true }]
+
+[[realms.principals]]
+authid = "alice"
+authrole = "user"
+ticket = "alice-ticket"
+
+[[realms.principals]]
+authid = "bob"
+authrole = "user"
+wampcra = { secret = "bob-secret" }
+)";
+    zw::Router router = zw::Router::from_file(path);
+    const std::string url = router.listen("rs://127.0.0.1:0");
+    zw::Client alice = zw::Client::connect(url, "private", quick().authid("alice").ticket("alice-ticket"));
+    zw::Client bob = zw::Client::connect(url, "private", quick().authid("bob").wampcra_secret("bob-secret"));
+    CHECK(alice.session_id() != bob.session_id());
+    zw::Registration hello = bob.register_procedure("private.hello", [](zw::Invocation &&inv) {
+        inv.yield(zw::Payload::json("[\"hello\"]"));
+    });
+    CHECK(alice.call("private.hello").args_json() == "[\"hello\"]");
+
+    const zw::ClientOptions once = quick().reconnect(false);
+    CHECK_THROWS(zw::Client::connect(url, "private", zw::ClientOptions(once).authid("alice").ticket("wrong")),
+                 ZW_ERR_CONNECT);
+    CHECK_THROWS(zw::Client::connect(url, "private", once), ZW_ERR_CONNECT);
+    CHECK_THROWS(zw::Client::connect(url, "realm1", zw::ClientOptions(once).authid("alice").ticket("alice-ticket")),
+                 ZW_ERR_CONNECT);
+    CHECK_THROWS(zw::Router::from_file(scratch + "/missing.toml"), ZW_ERR_INVALID_ARGUMENT);
+}
+
 void test_rpc(zw::Client &callee, zw::Client &caller) {
     zw::Registration add = callee.register_procedure("test.add", [](zw::Invocation &&inv) {
         long long a = 0, b = 0;
@@ -254,14 +294,14 @@ void test_errors(zw::Client &callee, zw::Client &caller) {
     // A handler that throws: the caller gets wamp.error.runtime_error, with the text when the
     // handler took the Invocation by reference (it is still the trampoline's to answer).
     zw::Registration throws = callee.register_procedure("test.throws", [](zw::Invocation &&) {
-        throw std::runtime_error("boom \"quoted\"");
+        throw std::runtime_error("expected: \"quoted\"");
     });
     try {
         caller.call("test.throws");
         CHECK(!"test.throws answered");
     } catch (const zw::WampError &e) {
         CHECK(e.uri() == "wamp.error.runtime_error");
-        CHECK(e.args_json() == "[\"boom \\\"quoted\\\"\"]");
+        CHECK(e.args_json() == "[\"expected: \\\"quoted\\\"\"]");
     }
     zw::Registration throws_by_value = callee.register_procedure("test.throws_by_value", [](zw::Invocation) {
         throw 42; // not even a std::exception
@@ -316,7 +356,8 @@ void test_timeouts_and_progress(zw::Client &callee, zw::Client &caller, Workers 
     }
     // A callee answering after the call's timeout: the caller gets ZW_ERR_TIMEOUT.
     Slot<zw::Invocation> parked;
-    zw::Registration late = callee.register_procedure("test.late", [&](zw::Invocation inv) { parked.set(std::move(inv)); });
+    zw::Registration late =
+        callee.register_procedure("test.late", [&](zw::Invocation inv) { parked.set(std::move(inv)); });
     CHECK_THROWS(caller.call("test.late", zw::Payload(), zw::CallOptions().timeout(200ms)), ZW_ERR_TIMEOUT);
     std::optional<zw::Invocation> late_inv = parked.wait();
     CHECK(late_inv && *late_inv);
@@ -332,12 +373,12 @@ void test_cancel(zw::Client &callee, zw::Client &caller) {
         [&](std::uint64_t, std::string_view mode) { interrupted.set(std::string(mode)); });
     Slot<zw_result> status;
     zw::Call call =
-        caller.call_async("test.slow", zw::Payload(), [&](const zw::CallResult &result) { status.set(result.status()); });
+        caller.call_async("test.slow", zw::Payload(),
+                          [&](const zw::CallResult &result) { status.set(result.status()); });
     std::optional<zw::Invocation> inv = parked.wait();
     CHECK(inv.has_value());
     call.cancel(zw::CancelMode::killnowait);
-    std::optional<zw_result> got = status.wait();
-    CHECK(got == ZW_ERR_CANCELED || got == ZW_ERR_WAMP);
+    CHECK(status.wait() == std::optional<zw_result>(ZW_ERR_CANCELED));
     CHECK(interrupted.wait() == std::optional<std::string>("killnowait"));
     CHECK(inv && eventually([&] { return inv->is_interrupted(); }));
     if (inv) {
@@ -361,7 +402,8 @@ void test_pubsub(zw::Client &subscriber, zw::Client &publisher) {
         std::lock_guard<std::mutex> lock(mutex);
         return events.size();
     };
-    std::optional<std::uint64_t> id = publisher.publish("test.topic", zw::Payload::json("[1]"), zw::PublishOptions().acknowledge());
+    std::optional<std::uint64_t> id =
+        publisher.publish("test.topic", zw::Payload::json("[1]"), zw::PublishOptions().acknowledge());
     CHECK(id && *id != 0);
     CHECK(!publisher.publish("test.topic", zw::Payload::json("[2]")));
     CHECK(eventually([&] { return received() == 2; }));
@@ -425,6 +467,7 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
         intact.push_back(event.kind() == zw::PayloadKind::record && bytes && is_record(*bytes, 1, big));
         schemes.push_back(ppt ? std::string(ppt->scheme) + "/" + std::string(ppt->serializer.value_or("-")) : "none");
     });
+    const zw_clientstats before = callee.stats();
     for (int round = 0; round < 3; round++) {
         {
             zw::ReadTxn txn = env.begin_read();
@@ -442,6 +485,12 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
         CHECK(std::count(intact.begin(), intact.end(), true) == 3);
         CHECK(std::count(schemes.begin(), schemes.end(), "x_zerowamp/flatbuffers") == 3);
     }
+    // Zero copy, measured: the publisher's serializer (its default, a binary one) and RawSocket
+    // copied none of the records' octets.
+    zw_clientstats after = callee.stats();
+    CHECK(after.payload_octets_copied_by_serializer == before.payload_octets_copied_by_serializer);
+    CHECK(after.octets_copied_by_transport == 0);
+    CHECK(after.octets_sent - before.octets_sent > 3 * big);
     sub.unsubscribe();
 
     // RPC: a callee serving records from its own read transaction.
@@ -481,7 +530,8 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
     pinned_to_writer.kind = ZW_PAYLOAD_RECORD;
     pinned_to_writer.data = writer.get(records, zw::Key::u64(2))->c_slice();
     pinned_to_writer.pin = writer.c_handle();
-    CHECK(zw_publish(caller.c_handle(), "test.records", &pinned_to_writer, nullptr, nullptr) == ZW_ERR_INVALID_ARGUMENT);
+    CHECK(zw_publish(caller.c_handle(), "test.records", &pinned_to_writer, nullptr, nullptr) ==
+          ZW_ERR_INVALID_ARGUMENT);
     get.unregister();
     forward.unregister();
 }
@@ -517,7 +567,8 @@ void test_callable_lifetimes(const std::string &url) {
         CHECK(done.wait());
         CHECK(eventually([&] { return Tracker::alive() == before + 2; }));
         // ...also when the call cannot even start.
-        CHECK_THROWS(caller.call_async("test.tracked", zw::Payload::json("{not json"), [t = Tracker()](const zw::CallResult &) {}),
+        CHECK_THROWS(caller.call_async("test.tracked", zw::Payload::json("{not json"),
+                                       [t = Tracker()](const zw::CallResult &) {}),
                      ZW_ERR_INVALID_ARGUMENT);
         CHECK(Tracker::alive() == before + 2);
 
@@ -532,7 +583,8 @@ void test_callable_lifetimes(const std::string &url) {
 
         // A client that left refuses new callables and frees them at once.
         callee.leave();
-        CHECK_THROWS(callee.subscribe("test.tracked.topic", [t = Tracker()](const zw::MessageView &) {}), ZW_ERR_CLOSED);
+        CHECK_THROWS(callee.subscribe("test.tracked.topic", [t = Tracker()](const zw::MessageView &) {}),
+                     ZW_ERR_CLOSED);
         CHECK(Tracker::alive() == before + 1);
         // The handles may go first: the library keeps what it needs.
         gone = zw::Subscription();
@@ -645,6 +697,7 @@ int main(int argc, char **argv) {
         zw::Router router = zw::Router::start();
         std::string url = router.listen("rs://127.0.0.1:0");
         test_router_and_connect(url);
+        test_auth(scratch);
         {
             zw::Client callee = zw::Client::connect(url, "realm1", quick());
             zw::Client caller = zw::Client::connect(url, "realm1", quick().serializer(zw::Serializer::msgpack));
