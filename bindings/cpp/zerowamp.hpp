@@ -1652,7 +1652,10 @@ private:
 /// A WAMP session (zw_client): joins a realm on a router and reconnects when the connection
 /// drops. Thread-safe: any number of threads may call, publish, subscribe and register through one
 /// Client at once. Destroying it leaves the realm, stops its I/O and destroys every callback it
-/// still holds before returning. Free the Call, Subscription and Registration handles before it.
+/// still holds before returning (callbacks still queued do not run); destroy it on a thread that
+/// is not running one of its callbacks, or the rest of that happens once the callback returns.
+/// Its Call, Subscription and Registration handles may outlive it: their calls then throw
+/// Error(ZW_ERR_CLOSED). An Invocation may outlive it too.
 class Client {
 public:
     Client() noexcept = default;

@@ -540,6 +540,8 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
 /// registration fails, at unsubscribe/unregister, or with its client.
 void test_callable_lifetimes(const std::string &url) {
     const int before = Tracker::alive();
+    zw::Subscription outlives;
+    zw::Call finished;
     {
         zw::Client callee = zw::Client::connect(url, "realm1", quick());
         zw::Client caller = zw::Client::connect(url, "realm1", quick());
@@ -564,6 +566,7 @@ void test_callable_lifetimes(const std::string &url) {
         caller.call_progressive(
             "test.tracked", zw::Payload(), [&, t = Tracker()](const zw::CallResult &) { done.set(true); },
             [t = Tracker()](const zw::CallResult &) {});
+        finished = caller.call_async("test.tracked", zw::Payload(), [&](const zw::CallResult &) {});
         CHECK(done.wait());
         CHECK(eventually([&] { return Tracker::alive() == before + 2; }));
         // ...also when the call cannot even start.
@@ -588,12 +591,15 @@ void test_callable_lifetimes(const std::string &url) {
         CHECK(Tracker::alive() == before + 1);
         // The handles may go first: the library keeps what it needs.
         gone = zw::Subscription();
-        kept = zw::Subscription();
+        outlives = std::move(kept);
         reg = zw::Registration();
         CHECK(Tracker::alive() == before + 1);
     }
     CHECK(Tracker::alive() == before);
     CHECK(Tracker::made.load() > 0);
+    // Handles that outlive their client say so.
+    CHECK_THROWS(outlives.unsubscribe(), ZW_ERR_CLOSED);
+    CHECK_THROWS(finished.cancel(), ZW_ERR_CLOSED);
 }
 
 /// Caller-driven: callbacks run inside dispatch(), on this thread, once fd() polls readable.
