@@ -31,7 +31,7 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
-        bench-codecs fuzz-quick fuzz clean
+        bench-codecs bench-e2e venv-ref fuzz-quick fuzz clean
 
 all: release
 
@@ -60,6 +60,23 @@ $(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.s
 	touch $@
 
 venv-interop: $(VENV)/.stamp-interop
+
+# The reference stack (autobahn-python, crossbar, zlmdb on CPython 3.11 or newer) in a virtualenv
+# of its own, .venv-ref/, for make bench-e2e only.
+VENV_REF := .venv-ref
+$(VENV_REF)/.stamp: requirements-ref.txt requirements-interop.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "the reference stack needs Python 3.11 or newer: $(PYTHON) is $$($(PYTHON) -V)"; exit 1; }
+	$(PYTHON) -m venv $(VENV_REF)
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check -r requirements-interop.txt \
+	  -r requirements-ref.txt
+	# bjdata's wheel was built against NumPy 1 and fails to import under NumPy 2 (autobahn then
+	# prints a traceback from every process): built from its source here, against this NumPy.
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check --no-cache-dir --no-build-isolation \
+	  --force-reinstall --no-deps --no-binary bjdata "bjdata==$$(sed -n 's/^bjdata==//p' requirements-interop.txt)"
+	touch $@
+
+venv-ref: $(VENV_REF)/.stamp
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
@@ -112,9 +129,10 @@ lint:
 test-rust:
 	$(CARGO) test --quiet -- --skip crossbar_
 
-# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs).
+# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs), and a
+# table served through crossbar to autobahn callers (tests/serve_crossbar.rs).
 test-interop: venv-interop
-	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar
+	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar --test serve_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
@@ -343,7 +361,18 @@ bench-router: cli
 bench-transport:
 	$(CARGO) run -q --release --example transport_bench
 
-bench: bench-store bench-codecs bench-transport bench-router
+# Records served from LMDB per call, end to end: zerowamp's embedded router and clients (64 B to
+# 1 MiB, WebSocket and RawSocket, sequential and 100 in flight) next to a plain TCP socket moving
+# the same bytes, then the reference stack (crossbar, autobahn-python, zlmdb: its own scripts in
+# REFERENCE_STACK/bench) doing the reference's work next to zerowamp doing the same; one table
+# with both (about 4 minutes after the build).
+REFERENCE_STACK ?= $(abspath ../shared/reference-stack)
+
+bench-e2e: venv-ref
+	$(CARGO) build -q --release --example e2e_bench
+	$(VENV_REF)/bin/python bench/e2e_bench.py $(RELEASE)/examples/e2e_bench $(REFERENCE_STACK)
+
+bench: bench-store bench-codecs bench-transport bench-router bench-e2e
 # Encode/decode time per message for each codec, small EVENT and 64 KiB EVENT, and the copies of
 # the payload (about a minute).
 bench-codecs:

@@ -6,7 +6,7 @@
 //! `ZW_ERR_CLOSED` rather than touching freed memory.
 //!
 //! A read transaction is shared by reference counting with the payloads pinned to it
-//! ([`zw_txn::pin`]: a value sent by `zw_publish`, `zw_call` or `zw_invocation_yield` without a
+//! (`zw_txn::pin`: a value sent by `zw_publish`, `zw_call` or `zw_invocation_yield` without a
 //! copy): ending the C handle drops only its own reference, and LMDB's transaction ends when the
 //! last pinned payload has been written. `zw_txn_reset` with pins outstanding detaches the handle
 //! from it; the next `zw_txn_renew` begins a fresh one.
