@@ -1513,7 +1513,8 @@ public:
         return *message_;
     }
     /// Throws the failure: WampError for a WAMP ERROR, Error with the code and the library's
-    /// message for the rest. Does nothing when ok().
+    /// message for the rest (ZW_ERR_TIMEOUT and ZW_ERR_CANCELED for wamp.error.timeout and
+    /// wamp.error.canceled). Does nothing when ok().
     void rethrow() const {
         if (ok()) return;
         if (status_ == ZW_ERR_WAMP && message_) throw to_wamp_error(*message_);
@@ -1622,8 +1623,9 @@ public:
         zw_payload c_payload = payload.c_payload();
         detail::check(zw_invocation_yield(consume(), &c_payload));
     }
-    /// Answers with an ERROR `uri` (e.g. "app.error.not_found"). The invocation is answered
-    /// afterwards, also when this throws.
+    /// Answers with an ERROR `uri` (e.g. "app.error.not_found"). An ERROR carries no record:
+    /// send its bytes as Payload::binary (a record payload throws Error(ZW_ERR_INVALID_ARGUMENT)).
+    /// The invocation is answered afterwards, also when this throws.
     void error(const std::string &uri, const Payload &payload = Payload()) {
         zw_payload c_payload = payload.c_payload();
         detail::check(zw_invocation_error(consume(), uri.c_str(), &c_payload));
@@ -1655,7 +1657,8 @@ private:
 /// still holds before returning (callbacks still queued do not run); destroy it on a thread that
 /// is not running one of its callbacks, or the rest of that happens once the callback returns.
 /// Its Call, Subscription and Registration handles may outlive it: their calls then throw
-/// Error(ZW_ERR_CLOSED). An Invocation may outlive it too.
+/// Error(ZW_ERR_CLOSED). An Invocation may outlive it too (answering it then throws
+/// Error(ZW_ERR_INVOCATION_GONE)).
 class Client {
 public:
     Client() noexcept = default;

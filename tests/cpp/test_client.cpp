@@ -503,6 +503,26 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
         if (!value) return inv.error("zerowamp.error.not_found");
         inv.yield(zw::Payload::record(*value, txn));
     });
+    // Progressive results carry records too (what a range query streams).
+    zw::Registration both = callee.register_procedure("test.both", [&](zw::Invocation &&inv) {
+        zw::ReadTxn txn = env.begin_read();
+        for (zw::Entry entry : txn.cursor(records)) inv.progress(zw::Payload::record(entry.value, txn));
+        inv.yield(zw::Payload::json("[2]"));
+    });
+    std::vector<bool> streamed;
+    Slot<std::string> count;
+    caller.call_progressive(
+        "test.both", zw::Payload(),
+        [&](const zw::CallResult &result) { count.set(std::string(result.value().args_json())); },
+        [&](const zw::CallResult &result) {
+            std::optional<zw::View> bytes = result.value().binary();
+            streamed.push_back(result.value().kind() == zw::PayloadKind::record && bytes &&
+                               is_record(*bytes, streamed.size() + 1, streamed.empty() ? big : 100));
+        });
+    CHECK(count.wait() == std::optional<std::string>("[2]"));
+    CHECK((streamed == std::vector<bool>{true, true}));
+    both.unregister();
+
     zw::Message one = caller.call("test.get", zw::Payload::json("[1]"));
     CHECK(one.kind() == zw::PayloadKind::record);
     CHECK(one.binary() && is_record(*one.binary(), 1, big));
