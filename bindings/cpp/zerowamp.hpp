@@ -1302,6 +1302,9 @@ public:
     static Payload binary(View bytes, const ReadTxn &txn) noexcept { return Payload(ZW_PAYLOAD_BINARY, bytes, &txn); }
     /// One binary positional argument, copied once before the call taking it returns.
     static Payload binary(View bytes) noexcept { return Payload(ZW_PAYLOAD_BINARY, bytes, nullptr); }
+    // A Payload keeps a pointer to its transaction: not to a temporary one.
+    static Payload record(View, const ReadTxn &&) = delete;
+    static Payload binary(View, const ReadTxn &&) = delete;
     /// Arguments as JSON text: `args_json` an array, `kwargs_json` an object; an empty string
     /// leaves that part out. Invalid JSON makes the call taking it throw
     /// Error(ZW_ERR_INVALID_ARGUMENT). There is no binary in JSON text: use binary().
