@@ -178,8 +178,14 @@ DOUBLE_INCLUDE_O := $(patsubst tests/cpp/%.cpp,$(BUILD)/cpp/%.o,$(wildcard tests
 $(FLATBUFFERS_H):
 	$(MAKE) venv
 
-$(BUILD)/cpp/test_store: tests/cpp/test_store.cpp tests/cpp/check.hpp bindings/cpp/zerowamp.hpp \
-                         include/zerowamp.h schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
+$(BUILD)/cpp/test_%: tests/cpp/test_%.cpp tests/cpp/check.hpp bindings/cpp/zerowamp.hpp \
+                    include/zerowamp.h schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXTEST) -isystem $(VENV)/include -Ischemas/generated/cpp $< $(LIB_A) $(C_LIBS) -o $@
+
+# The C++ WAMP example, built like the tests (every warning an error).
+$(BUILD)/cpp/serve_records: examples/cpp/serve_records.cpp bindings/cpp/zerowamp.hpp include/zerowamp.h \
+                            schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXTEST) -isystem $(VENV)/include -Ischemas/generated/cpp $< $(LIB_A) $(C_LIBS) -o $@
 
@@ -191,10 +197,18 @@ $(BUILD)/cpp/double_include_%.o: tests/cpp/double_include_%.cpp tests/cpp/roundt
 $(BUILD)/cpp/test_double_include: $(DOUBLE_INCLUDE_O) $(LIB_A)
 	$(CXX) $(DOUBLE_INCLUDE_O) $(LIB_A) $(C_LIBS) -o $@
 
-test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_double_include
+test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_client $(BUILD)/cpp/test_double_include \
+          $(BUILD)/cpp/serve_records
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
-	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
+	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_client schemas/bfbs/record.bfbs "$$scratch"; \
+	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"; \
+	mkdir "$$scratch/serve"; $(VALGRIND) $(BUILD)/cpp/serve_records schemas/bfbs/record.bfbs "$$scratch/serve" \
+	  > "$$scratch/serve.out"; \
+	printf '%s\n' "zerowamp $(VERSION): wrote 5 records" "serving example.records.get" \
+	  "get 1: user-1 <user-1@example.com> score 0.25" "get 3: user-3 <user-3@example.com> score 0.75" \
+	  "get 5: user-5 <user-5@example.com> score 1.25" "get 9: zerowamp.error.not_found" \
+	  | diff -u - "$$scratch/serve.out"; echo "examples/cpp/serve_records: the expected output"
 
 # The Python binding: its CFFI declarations are generated from the header (bindings/python/
 # build_ffi.py); the same tests run on CPython and on PyPy against the release library, then the
