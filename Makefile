@@ -29,7 +29,7 @@ C_LIBS     := -lpthread -ldl -lm
 export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
-        test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
+        test-rust test-interop test-c test-cpp test-examples test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
         bench-codecs bench-e2e venv-ref fuzz-quick fuzz clean
 
@@ -197,18 +197,28 @@ $(BUILD)/cpp/double_include_%.o: tests/cpp/double_include_%.cpp tests/cpp/roundt
 $(BUILD)/cpp/test_double_include: $(DOUBLE_INCLUDE_O) $(LIB_A)
 	$(CXX) $(DOUBLE_INCLUDE_O) $(LIB_A) $(C_LIBS) -o $@
 
-test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_client $(BUILD)/cpp/test_double_include \
-          $(BUILD)/cpp/serve_records
+test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_client $(BUILD)/cpp/test_double_include
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_client schemas/bfbs/record.bfbs "$$scratch"; \
-	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"; \
-	mkdir "$$scratch/serve"; $(VALGRIND) $(BUILD)/cpp/serve_records schemas/bfbs/record.bfbs "$$scratch/serve" \
-	  > "$$scratch/serve.out"; \
-	printf '%s\n' "zerowamp $(VERSION): wrote 5 records" "serving example.records.get" \
-	  "get 1: user-1 <user-1@example.com> score 0.25" "get 3: user-3 <user-3@example.com> score 0.75" \
-	  "get 5: user-5 <user-5@example.com> score 1.25" "get 9: zerowamp.error.not_found" \
-	  | diff -u - "$$scratch/serve.out"; echo "examples/cpp/serve_records: the expected output"
+	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
+
+# The same small WAMP program in each language (examples/{c,cpp,python}/serve_records): put
+# records, serve the table, call it. Each must print exactly these lines (C and C++ under
+# valgrind, Python on CPython and PyPy).
+SERVE_RECORDS_EXPECTED = "zerowamp $(VERSION): wrote 5 records" "serving example.records.get" \
+  "get 1: user-1 <user-1@example.com> score 0.25" "get 3: user-3 <user-3@example.com> score 0.75" \
+  "get 5: user-5 <user-5@example.com> score 1.25" "get 9: zerowamp.error.not_found"
+
+test-examples: release $(BUILD)/examples/serve_records $(BUILD)/cpp/serve_records
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	printf '%s\n' $(SERVE_RECORDS_EXPECTED) > "$$scratch/expected"; \
+	for run in "c:$(VALGRIND) $(BUILD)/examples/serve_records" "cpp:$(VALGRIND) $(BUILD)/cpp/serve_records"; do \
+	  name=$${run%%:*}; mkdir "$$scratch/$$name"; \
+	  $${run#*:} schemas/bfbs/record.bfbs "$$scratch/$$name" > "$$scratch/$$name.out" || exit 1; \
+	  diff -u "$$scratch/expected" "$$scratch/$$name.out" || exit 1; \
+	  echo "examples/$$name/serve_records: the expected output"; \
+	done
 
 # The Python binding: its CFFI declarations are generated from the header (bindings/python/
 # build_ffi.py); the same tests run on CPython and on PyPy against the release library, then the
@@ -252,7 +262,7 @@ test-router-interop: venv-interop cli
 	$(VENV_PY) tests/interop/misbehave.py $(ZEROWAMP)
 
 test: tools check-header check-schemas lint test-header test-rust test-interop test-router-interop \
-      test-c test-cpp test-install test-python test-wheel
+      test-c test-cpp test-examples test-install test-python test-wheel demo
 	@echo "make test: all passed"
 
 # --- install -----------------------------------------------------------------------------------

@@ -1239,6 +1239,31 @@ private:
     zw_register_options options_;
 };
 
+/// Options of Client::serve_table: how the procedure is registered, and whether it serves key
+/// ranges ([from, to] -> one progressive result per record, then [count]) instead of single keys.
+class ServeOptions {
+public:
+    ServeOptions() { detail::check(zw_serve_options_init(&options_)); }
+    ServeOptions &match(Match match) noexcept {
+        options_.reg.match = static_cast<std::uint32_t>(match);
+        return *this;
+    }
+    ServeOptions &invoke(Invoke policy) noexcept {
+        options_.reg.invoke = static_cast<std::uint32_t>(policy);
+        return *this;
+    }
+    /// Serve ranges, at most `max_range` records per call (0: the library's cap, 1000).
+    ServeOptions &range(std::uint32_t max_range = 0) noexcept {
+        options_.range = true;
+        options_.max_range = max_range;
+        return *this;
+    }
+    const zw_serve_options &c_options() const noexcept { return options_; }
+
+private:
+    zw_serve_options options_;
+};
+
 /// A WAMP router running in this process (zw_router): its listeners accept WebSocket and
 /// RawSocket clients. Destroying it (or close()) stops it gracefully: every session gets GOODBYE.
 class Router {
@@ -1590,6 +1615,20 @@ private:
     std::unique_ptr<zw_registration, detail::Free<zw_registration_free>> registration_;
 };
 
+/// A running change feed (zw_change_feed, from Client::publish_changes): every committed put,
+/// delete and truncate of its table goes out as an event. Destroying it stops the feed.
+class ChangeFeed {
+public:
+    ChangeFeed() noexcept = default;
+    zw_change_feed *c_handle() const noexcept { return feed_.get(); }
+    explicit operator bool() const noexcept { return feed_ != nullptr; }
+
+private:
+    friend class Client;
+    explicit ChangeFeed(zw_change_feed *feed) noexcept : feed_(feed) {}
+    std::unique_ptr<zw_change_feed, detail::Free<zw_change_feed_free>> feed_;
+};
+
 /// A call to one of our procedures (zw_invocation), owned: answer it once — yield() or error() —
 /// from any thread, at any time; progress() as often as the caller wants_progress(). Move-only;
 /// destroying it unanswered answers wamp.error.runtime_error. Answering after the session ended
@@ -1778,6 +1817,27 @@ public:
         static_assert(std::is_invocable_v<I &, std::uint64_t, std::string_view>,
                       "on_interrupt must be callable as on_interrupt(std::uint64_t, std::string_view)");
         return start_registration(procedure, options, std::move(on_invocation), std::move(on_interrupt));
+    }
+
+    /// Serves `table` as `procedure` (blocking until the dealer answers): each call's first
+    /// argument is a key (by the table's key codec), answered with the record straight from a read
+    /// snapshot as a passthru payload — no code of ours in the path, no copy of the record. A
+    /// missing key answers zerowamp.error.not_found. The table need not outlive the call.
+    Registration serve_table(const Table &table, const std::string &procedure,
+                             const ServeOptions &options = ServeOptions()) const {
+        zw_registration *registration = nullptr;
+        detail::check(zw_serve_table(client_.get(), table.c_handle(), procedure.c_str(), &options.c_options(),
+                                     &registration));
+        return Registration(registration);
+    }
+
+    /// Publishes every committed change of `table` (made in this process) to `topic`: a put as the
+    /// record (passthru), a delete as [key bytes] with {"deleted": true}. Runs until the feed is
+    /// destroyed (or the client is).
+    ChangeFeed publish_changes(const Table &table, const std::string &topic) const {
+        zw_change_feed *feed = nullptr;
+        detail::check(zw_table_publish_changes(table.c_handle(), client_.get(), topic.c_str(), &feed));
+        return ChangeFeed(feed);
     }
 
     zw_client *c_handle() const noexcept { return client_.get(); }

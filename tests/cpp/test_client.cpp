@@ -552,8 +552,61 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
     pinned_to_writer.pin = writer.c_handle();
     CHECK(zw_publish(caller.c_handle(), "test.records", &pinned_to_writer, nullptr, nullptr) ==
           ZW_ERR_INVALID_ARGUMENT);
+    writer.abort();
     get.unregister();
     forward.unregister();
+
+    // The same through the library: serve_table answers keys and ranges, publish_changes follows
+    // commits (a put as the record, a delete as its key).
+    zw::Registration served = callee.serve_table(records, "test.served");
+    zw::Registration ranges = callee.serve_table(records, "test.ranges", zw::ServeOptions().range());
+    zw::Message served_two = caller.call("test.served", zw::Payload::json("[2]"));
+    CHECK(served_two.kind() == zw::PayloadKind::record && served_two.binary() &&
+          is_record(*served_two.binary(), 2, 100));
+    try {
+        caller.call("test.served", zw::Payload::json("[3]"));
+        CHECK(!"record 3 exists");
+    } catch (const zw::WampError &e) {
+        CHECK(e.uri() == "zerowamp.error.not_found");
+    }
+    std::vector<std::uint64_t> ranged;
+    Slot<std::string> ranged_count;
+    caller.call_progressive(
+        "test.ranges", zw::Payload::json("[null, null]"),
+        [&](const zw::CallResult &result) { ranged_count.set(std::string(result.value().args_json())); },
+        [&](const zw::CallResult &result) {
+            std::optional<zw::View> bytes = result.value().binary();
+            ranged.push_back(bytes && is_record(*bytes, ranged.size() + 1, ranged.empty() ? big : 100)
+                                 ? ranged.size() + 1
+                                 : 0);
+        });
+    CHECK(ranged_count.wait() == std::optional<std::string>("[2]"));
+    CHECK((ranged == std::vector<std::uint64_t>{1, 2}));
+
+    Slot<std::string> change;
+    std::atomic<int> changes{0};
+    zw::Subscription feed_sub = caller.subscribe("test.changes", [&](const zw::MessageView &event) {
+        int n = ++changes;
+        std::optional<zw::View> bytes = event.binary();
+        if (n == 1) change.set(bytes && is_record(*bytes, 4, 100) ? "put 4" : "wrong put");
+        if (n == 2) change.set(std::string(event.kwargs_json()));
+    });
+    {
+        zw::ChangeFeed feed = callee.publish_changes(records, "test.changes");
+        CHECK(feed);
+        put(4, 100);
+        CHECK(change.wait() == std::optional<std::string>("put 4"));
+        zw::WriteTxn txn = env.begin_write();
+        CHECK(txn.erase(records, zw::Key::u64(4)));
+        txn.commit();
+        CHECK(change.wait() == std::optional<std::string>("{\"deleted\":true}"));
+    } // the feed stops here
+    put(5, 100);
+    std::this_thread::sleep_for(200ms);
+    CHECK(changes.load() == 2);
+    feed_sub.unsubscribe();
+    served.unregister();
+    ranges.unregister();
 }
 
 /// Every callable handed over is destroyed exactly once: after its last call, when its
