@@ -11,12 +11,10 @@ never cross into C: the objects handle their own (a future gets them, an invocat
 with an error), and whatever still escapes is logged on the ``zerowamp`` logger.
 
 Callbacks run on the client's I/O thread, or inside :meth:`Client.dispatch` in caller-driven
-mode; CFFI takes the GIL for them. :func:`in_callback` tells code that must not block the thread
-it runs on (freeing a client waits for its I/O thread) that it is inside one.
+mode; CFFI takes the GIL for them (every library call releases it).
 """
 
 import logging
-import threading
 
 from ._ffi import ffi
 
@@ -25,7 +23,6 @@ log = logging.getLogger("zerowamp")
 # address of the handle -> the handle (which keeps its object alive). Single dict operations
 # only: the I/O thread pops while other threads add.
 _held = {}
-_local = threading.local()
 
 
 def _address(handle):
@@ -45,19 +42,11 @@ def live_callbacks():
     return len(_held)
 
 
-def in_callback():
-    """Whether this thread is running a callback now."""
-    return getattr(_local, "depth", 0) > 0
-
-
 def _run(userdata, method, *args):
-    _local.depth = getattr(_local, "depth", 0) + 1
     try:
         getattr(ffi.from_handle(userdata), method)(*args)
     except BaseException:  # noqa: B902  (nothing may unwind into C)
         log.exception("zerowamp: a callback raised; the exception stops here")
-    finally:
-        _local.depth -= 1
 
 
 @ffi.callback("zw_free_fn")

@@ -5,7 +5,6 @@ Payload forms (``record=``, ``binary=``, ``args=``/``kwargs=``, ``pin=``) are ex
 :mod:`zerowamp._payload`; received messages in :mod:`zerowamp.message`.
 """
 
-import threading
 import weakref
 
 from . import _callbacks as cb
@@ -30,6 +29,7 @@ SERIALIZERS = {
 #: What the client sent and copied (``zw_client_stats``).
 ClientStats = _struct_tuple("ClientStats", "zw_client_stats")
 _WAMP = lib.ZW_ERR_WAMP
+_ALL = (1 << (8 * ffi.sizeof("size_t"))) - 1
 
 
 def _ms(seconds):
@@ -47,15 +47,6 @@ def _text(value, keep):
     s = ffi.new("char[]", value.encode("utf-8"))
     keep.append(s)
     return s
-
-
-def _free_client(raw):
-    """Frees a client. Inside a callback — on the I/O thread, which the free waits for, or in
-    dispatch — it is done by a helper thread instead."""
-    if cb.in_callback():
-        threading.Thread(target=lib.zw_client_free, args=(raw,), name="zerowamp-client-free", daemon=True).start()
-    else:
-        lib.zw_client_free(raw)
 
 
 def _choice(table, value, what):
@@ -81,7 +72,7 @@ class Client:
         self.url = url
         self.realm = realm
         self.caller_driven = caller_driven
-        self._owned = Owned(ptr, "client", _free_client, size=1 << 16)
+        self._owned = Owned(ptr, "client", lib.zw_client_free, size=1 << 16)
         # Handles made through this client, freed before it (held weakly).
         self._children = weakref.WeakSet()
         close_at_exit(self)
@@ -165,11 +156,11 @@ class Client:
         check(lib.zw_client_fd(self._handle(), out))
         return out[0]
 
-    def dispatch(self, max=0):  # noqa: A002  (the C name)
-        """(caller-driven mode) Runs up to ``max`` queued callbacks (0: all) on this thread;
-        returns how many ran."""
+    def dispatch(self, max=None):  # noqa: A002  (the C name)
+        """(caller-driven mode) Runs up to ``max`` queued callbacks (``None``: all that are due)
+        on this thread; returns how many ran."""
         ran = ffi.new("size_t *")
-        check(lib.zw_client_dispatch(self._handle(), max, ran))
+        check(lib.zw_client_dispatch(self._handle(), _ALL if max is None else max, ran))
         return ran[0]
 
     # --- RPC --------------------------------------------------------------------------------
@@ -283,8 +274,8 @@ class Client:
 
     def close(self):
         """Leaves if still joined and frees the client, its subscription, registration and call
-        handles; returns once no callback of it will run again (unless called inside one: then
-        that happens on a helper thread). Calling it again does nothing."""
+        handles; returns once no callback of it will run again. Inside one of its own callbacks
+        the library finishes the job when that callback returns. Calling it again does nothing."""
         if not self._owned.alive:
             return
         for child in list(self._children):
