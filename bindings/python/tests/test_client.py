@@ -19,8 +19,10 @@ from conftest import WAIT, collect, make_record
 def echo(inv):
     """A handler answering with the arguments it got, in the form it got them."""
     msg = inv.message
-    if msg.kind in ("binary", "record"):
-        inv.yield_(binary=msg.binary) if msg.kind == "binary" else inv.yield_(record=msg.binary)
+    if msg.kind == "binary":
+        inv.yield_(binary=msg.binary)
+    elif msg.kind == "record":
+        inv.yield_(record=msg.binary)
     else:
         inv.yield_(msg.args, msg.kwargs)
 
