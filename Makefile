@@ -127,7 +127,7 @@ test-header:
 # The C tests: built with every warning an error against the static library, run under valgrind
 # (any memory error or leak fails them).
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
-            --errors-for-leak-kinds=definite,indirect
+            --errors-for-leak-kinds=definite,indirect --suppressions=tests/c/valgrind.supp
 C_TESTS  := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
 $(BUILD)/c/%: tests/c/%.c tests/c/*.h include/zerowamp.h $(LIB_A)
@@ -136,9 +136,16 @@ $(BUILD)/c/%: tests/c/%.c tests/c/*.h include/zerowamp.h $(LIB_A)
 
 $(LIB_A) $(LIB_SO): release
 
+# The WAMP tests (test_wamp_*) start their own router on 127.0.0.1 and get a scratch directory.
+WAMP_C_TESTS := $(filter $(BUILD)/c/test_wamp_%,$(C_TESTS))
+
 test-c: release $(C_TESTS)
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	$(VALGRIND) $(BUILD)/c/test_store schemas/bfbs/record.bfbs "$$scratch"
+	$(VALGRIND) $(BUILD)/c/test_store schemas/bfbs/record.bfbs "$$scratch"; \
+	for t in $(WAMP_C_TESTS); do \
+	  mkdir -p "$$scratch/$$(basename $$t)"; \
+	  $(VALGRIND) $$t "$$scratch/$$(basename $$t)"; \
+	done
 
 # The C++ tests: zerowamp.hpp with every warning an error, against the static library, under
 # valgrind. Records are read with flatc's C++ code; flatbuffers' header-only C++ runtime comes with

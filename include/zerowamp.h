@@ -21,6 +21,49 @@
 
 
 /**
+ * `zw_call_cancel`: the dealer answers the call with ERROR at once and drops the callee's
+ * answer; the callee is not told.
+ */
+#define ZW_CANCEL_SKIP 0
+
+/**
+ * `zw_call_cancel`: the dealer interrupts the callee and waits for its answer (usually
+ * `wamp.error.canceled`), which the call's callback then gets.
+ */
+#define ZW_CANCEL_KILL 1
+
+/**
+ * `zw_call_cancel`: the dealer answers with ERROR at once and interrupts the callee without
+ * waiting for it.
+ */
+#define ZW_CANCEL_KILLNOWAIT 2
+
+/**
+ * Offer CBOR, MessagePack and JSON (WebSocket negotiates; RawSocket asks for CBOR).
+ */
+#define ZW_SERIALIZER_DEFAULT 0
+
+/**
+ * JSON only.
+ */
+#define ZW_SERIALIZER_JSON 1
+
+/**
+ * MessagePack only.
+ */
+#define ZW_SERIALIZER_MSGPACK 2
+
+/**
+ * CBOR only.
+ */
+#define ZW_SERIALIZER_CBOR 3
+
+/**
+ * FlatBuffers only.
+ */
+#define ZW_SERIALIZER_FLATBUFFERS 4
+
+/**
  * Walk from the last key of the range to the first.
  */
 #define ZW_RANGE_REVERSE 1
@@ -53,6 +96,67 @@
  * `zw_env_set_map_size` for growing by hand.
  */
 #define ZW_ENV_AUTO_GROW (1 << 3)
+
+/**
+ * No arguments.
+ */
+#define ZW_PAYLOAD_NONE 0
+
+/**
+ * A FlatBuffers record, sent in Payload Passthru Mode (`ppt_scheme` "x_zerowamp",
+ * `ppt_serializer` "flatbuffers"): the record's bytes are the payload.
+ */
+#define ZW_PAYLOAD_RECORD 1
+
+/**
+ * One binary positional argument: args = [bytes].
+ */
+#define ZW_PAYLOAD_BINARY 2
+
+/**
+ * Arguments as JSON text: `args_json` (an array, or NULL) and `kwargs_json` (an object, or NULL).
+ */
+#define ZW_PAYLOAD_JSON 3
+
+/**
+ * `invoke`: only one callee may register the procedure (the default).
+ */
+#define ZW_INVOKE_SINGLE 0
+
+/**
+ * `invoke`: the callees of a shared registration take turns.
+ */
+#define ZW_INVOKE_ROUNDROBIN 1
+
+/**
+ * `invoke`: a callee picked at random.
+ */
+#define ZW_INVOKE_RANDOM 2
+
+/**
+ * `invoke`: the first callee that registered.
+ */
+#define ZW_INVOKE_FIRST 3
+
+/**
+ * `invoke`: the last callee that registered.
+ */
+#define ZW_INVOKE_LAST 4
+
+/**
+ * `match`: the topic (or procedure) is equal to the URI given.
+ */
+#define ZW_MATCH_EXACT 0
+
+/**
+ * `match`: the topic (or procedure) starts with the URI given.
+ */
+#define ZW_MATCH_PREFIX 1
+
+/**
+ * `match`: as many components as the pattern; an empty component of it matches any one.
+ */
+#define ZW_MATCH_WILDCARD 2
 
 /**
  * Keys are unsigned 64-bit integers, stored as 8 bytes big-endian (so they sort numerically).
@@ -194,6 +298,46 @@ enum zw_result
    * LMDB returned an error with no more specific code (the message carries its text).
    */
   ZW_ERR_LMDB = 7115,
+  /**
+   * The peer answered with a WAMP ERROR (the error message has the URI and arguments).
+   */
+  ZW_ERR_WAMP = 7200,
+  /**
+   * A blocking request or a call timed out.
+   */
+  ZW_ERR_TIMEOUT = 7201,
+  /**
+   * No session right now (connecting or reconnecting).
+   */
+  ZW_ERR_NOT_CONNECTED = 7202,
+  /**
+   * The session ended while the request was in flight (a call may or may not have run).
+   */
+  ZW_ERR_SESSION_LOST = 7203,
+  /**
+   * The send queue is full: the peer reads too slowly (backpressure). Nothing was sent.
+   */
+  ZW_ERR_QUEUE_FULL = 7204,
+  /**
+   * Connecting or joining failed (refused, TLS, ABORT from the router: the message says).
+   */
+  ZW_ERR_CONNECT = 7205,
+  /**
+   * A blocking function was called inside a callback, where its answer could never come.
+   */
+  ZW_ERR_IN_CALLBACK = 7206,
+  /**
+   * The call was canceled.
+   */
+  ZW_ERR_CANCELED = 7207,
+  /**
+   * The peer broke the protocol, or a message was too large or could not be encoded.
+   */
+  ZW_ERR_PROTOCOL = 7208,
+  /**
+   * The invocation cannot be answered: it was answered already, or its session ended.
+   */
+  ZW_ERR_INVOCATION_GONE = 7209,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -202,6 +346,18 @@ typedef enum zw_result zw_result;
 typedef int32_t zw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A call in flight, made with `zw_call`: only cancels it (its result goes to the callback).
+ * Freeing the handle does not cancel the call. Use it from one thread at a time. (Named
+ * `zw_call_handle`, not `zw_call`: C has one namespace for types and functions.)
+ */
+typedef struct zw_call_handle zw_call_handle;
+
+/**
+ * A client: a session on a router. Free it with `zw_client_free`.
+ */
+typedef struct zw_client zw_client;
 
 /**
  * A cursor over a range of one table, tied to its transaction: it is closed (its calls give
@@ -215,6 +371,36 @@ typedef struct zw_cursor zw_cursor;
 typedef struct zw_env zw_env;
 
 /**
+ * An invocation. Answer it with `zw_invocation_yield` or `zw_invocation_error` (which consume
+ * it), or free it (the caller then gets `wamp.error.runtime_error`). Use it from one thread at
+ * a time; it may move between threads.
+ */
+typedef struct zw_invocation zw_invocation;
+
+/**
+ * A received message. Opaque; read it with the `zw_message_*` functions. Strings and slices
+ * they hand out are valid as long as the message.
+ */
+typedef struct zw_message zw_message;
+
+/**
+ * A registration. Invocations keep coming until `zw_registration_unregister` or the client is
+ * freed; freeing the handle does not unregister.
+ */
+typedef struct zw_registration zw_registration;
+
+/**
+ * A running router. Use it from one thread at a time; free it with `zw_router_free`.
+ */
+typedef struct zw_router zw_router;
+
+/**
+ * A subscription. Its events keep coming until `zw_subscription_unsubscribe` or the client is
+ * freed; freeing the handle does not unsubscribe.
+ */
+typedef struct zw_subscription zw_subscription;
+
+/**
  * A table handle. Thread-safe and cheap: open it once and use it from any thread, in any
  * transaction of its environment.
  */
@@ -225,6 +411,38 @@ typedef struct zw_table zw_table;
  * threads, a write transaction must stay on the thread that began it.
  */
 typedef struct zw_txn zw_txn;
+
+/**
+ * The result of a call. `ZW_OK`: `msg` is the RESULT (also for each progressive result);
+ * `ZW_ERR_WAMP`: `msg` is the ERROR; any other status: `msg` is NULL and the detail is in
+ * `zw_last_error_message` on this thread during the callback. `msg` is borrowed: valid until
+ * the callback returns.
+ */
+typedef void (*zw_call_fn)(void *userdata, zw_result status, const zw_message *msg);
+
+/**
+ * Options of a call. Fill it with `zw_call_options_init` first.
+ */
+typedef struct {
+  /**
+   * The call's timeout in ms; 0: the client's `call_timeout_ms`. A call that times out fails
+   * with `ZW_ERR_TIMEOUT`.
+   */
+  uint32_t timeout_ms;
+  /**
+   * Ask for progressive results, delivered to `on_progress` (not with `zw_call_wait`).
+   */
+  bool receive_progress;
+  /**
+   * Ask the dealer to disclose this caller's identity to the callee.
+   */
+  bool disclose_me;
+  /**
+   * Gets each progressive result (status `ZW_OK`), with the call's userdata; required when
+   * `receive_progress` is set.
+   */
+  zw_call_fn on_progress;
+} zw_call_options;
 
 /**
  * A borrowed run of bytes: `data` points at `len` bytes owned by someone else.
@@ -243,6 +461,161 @@ typedef struct {
    */
   size_t len;
 } zw_slice;
+
+/**
+ * The arguments of a call, publication, progressive result or answer. A NULL `const
+ * zw_payload *` means no arguments. Read only during the call it is passed to.
+ */
+typedef struct {
+  /**
+   * One of `ZW_PAYLOAD_*`.
+   */
+  uint32_t kind;
+  /**
+   * `ZW_PAYLOAD_RECORD` / `ZW_PAYLOAD_BINARY`: the bytes.
+   */
+  zw_slice data;
+  /**
+   * `ZW_PAYLOAD_RECORD` / `ZW_PAYLOAD_BINARY`, optional: the READ transaction `data` lives
+   * in (a value from `zw_txn_get` or a cursor of it). Given, the bytes are pinned — the
+   * snapshot is shared by reference counting until they are written — and sent without a
+   * copy, so the caller may end its transaction right after the call returns. NULL: the bytes
+   * are copied once before the call returns. A write transaction, or `data` outside the
+   * transaction's environment, gives `ZW_ERR_INVALID_ARGUMENT`.
+   */
+  const zw_txn *pin;
+  /**
+   * `ZW_PAYLOAD_JSON`: NUL-terminated JSON array text (the positional arguments), or NULL.
+   * JSON strings are WAMP strings; binary cannot be written in JSON (use `ZW_PAYLOAD_BINARY`).
+   */
+  const char *args_json;
+  /**
+   * `ZW_PAYLOAD_JSON`: NUL-terminated JSON object text (the keyword arguments), or NULL.
+   */
+  const char *kwargs_json;
+} zw_payload;
+
+/**
+ * Frees the userdata given with a callback; called exactly once, when the library will not
+ * call the callback again (also when the function that took it failed).
+ */
+typedef void (*zw_free_fn)(void *userdata);
+
+/**
+ * How `zw_client_connect` connects. Fill it with `zw_client_options_init` first, then change
+ * what you need; strings are read only during `zw_client_connect`.
+ */
+typedef struct {
+  /**
+   * One of `ZW_SERIALIZER_*` (default `ZW_SERIALIZER_DEFAULT`).
+   */
+  uint32_t serializer;
+  /**
+   * `HELLO.Details.authid`, or NULL (not sent).
+   */
+  const char *authid;
+  /**
+   * `HELLO.Details.authrole`, or NULL (not sent).
+   */
+  const char *authrole;
+  /**
+   * Ticket authentication: the ticket, or NULL.
+   */
+  const char *ticket;
+  /**
+   * WAMP-CRA authentication: the secret, or NULL.
+   */
+  const char *wampcra_secret;
+  /**
+   * Cryptosign authentication: the Ed25519 private seed as 64 hex digits, or NULL.
+   */
+  const char *cryptosign_seed_hex;
+  /**
+   * A PEM file of the CA to trust for `wss://` and `rss://`; NULL: the Mozilla roots.
+   */
+  const char *tls_ca_file;
+  /**
+   * The name to check the server certificate against; NULL: the URL's host.
+   */
+  const char *tls_server_name;
+  /**
+   * Reconnect when the connection is lost after the session was joined (default true).
+   */
+  bool reconnect;
+  /**
+   * The first reconnect delay in ms (0: the library default, 500).
+   */
+  uint32_t reconnect_initial_ms;
+  /**
+   * The longest reconnect delay in ms (0: the library default, 30000).
+   */
+  uint32_t reconnect_max_ms;
+  /**
+   * Attempts in a row before giving up and closing (0: never give up).
+   */
+  uint32_t reconnect_max_attempts;
+  /**
+   * How long `zw_client_connect` waits for the session, in ms (default 10000; 0: default).
+   */
+  uint32_t connect_timeout_ms;
+  /**
+   * The timeout of calls that set none themselves, in ms (default 30000; 0: none).
+   */
+  uint32_t call_timeout_ms;
+  /**
+   * How long other blocking requests wait for the router's answer, in ms (default 10000;
+   * 0: default).
+   */
+  uint32_t request_timeout_ms;
+  /**
+   * The most octets queued for sending (default 16 MiB; 0: default).
+   */
+  size_t send_queue_limit;
+  /**
+   * 0 (default): a request made while the send queue is full fails at once with
+   * `ZW_ERR_QUEUE_FULL`; else it waits up to this many ms for room first.
+   */
+  uint32_t send_block_ms;
+  /**
+   * The longest message sent or received, in octets (default 16 MiB; 0: default).
+   */
+  size_t max_message_size;
+  /**
+   * false (default): the client runs its own I/O thread, where callbacks run; true: callbacks
+   * run inside `zw_client_dispatch`, on the caller's thread (see `zw_client_fd`).
+   */
+  bool caller_driven;
+} zw_client_options;
+
+/**
+ * What a client sent on its current connection, and what was copied doing it (for
+ * `zw_client_stats`; named like `zw_envinfo`, as C has one namespace for types and functions).
+ */
+typedef struct {
+  /**
+   * WAMP messages written out completely (current connection).
+   */
+  uint64_t messages_sent;
+  /**
+   * Their octets.
+   */
+  uint64_t octets_sent;
+  /**
+   * Message octets the transport copied into frame buffers (WebSocket client masking; 0 on
+   * RawSocket, which writes with `writev`).
+   */
+  uint64_t octets_copied_by_transport;
+  /**
+   * Message octets handed to TLS (encrypted into its records).
+   */
+  uint64_t octets_encrypted;
+  /**
+   * Passthru payload octets the serializer copied into messages, since the client started: 0
+   * for MessagePack and CBOR with records of at least 1 KiB (sent as a buffer of their own);
+   * the whole record for JSON (base64) and FlatBuffers.
+   */
+  uint64_t payload_octets_copied_by_serializer;
+} zw_clientstats;
 
 /**
  * The keys a cursor walks. Zero-initialise it for "everything, in key order".
@@ -349,6 +722,93 @@ typedef struct {
 } zw_envinfo;
 
 /**
+ * Options of a publication. Fill it with `zw_publish_options_init` first; the arrays are read
+ * only during `zw_publish`.
+ */
+typedef struct {
+  /**
+   * Wait for the broker's answer (blocking): `*publication_id` is written, and a refusal
+   * gives `ZW_ERR_WAMP`.
+   */
+  bool acknowledge;
+  /**
+   * Leave out the publisher's own session even if it is subscribed (default true, as the
+   * spec says); false delivers the event to this client's own subscriptions too.
+   */
+  bool exclude_me;
+  /**
+   * Ask the broker to disclose the publisher's identity to subscribers.
+   */
+  bool disclose_me;
+  /**
+   * Session ids that must not receive the event (`exclude_len` of them; NULL when 0).
+   */
+  const uint64_t *exclude;
+  /**
+   * The number of `exclude` ids.
+   */
+  size_t exclude_len;
+  /**
+   * If not NULL: only these `eligible_len` session ids may receive the event.
+   */
+  const uint64_t *eligible;
+  /**
+   * The number of `eligible` ids.
+   */
+  size_t eligible_len;
+} zw_publish_options;
+
+/**
+ * The dealer interrupts an open invocation (its caller canceled); `mode` is `"kill"` (an
+ * answer is still expected, usually `wamp.error.canceled`) or `"killnowait"` (none is).
+ */
+typedef void (*zw_interrupt_fn)(void *userdata, uint64_t invocation_id, const char *mode);
+
+/**
+ * Options of a registration. Fill it with `zw_register_options_init` first.
+ */
+typedef struct {
+  /**
+   * One of `ZW_MATCH_*` (default exact).
+   */
+  uint32_t match;
+  /**
+   * One of `ZW_INVOKE_*` (default single).
+   */
+  uint32_t invoke;
+  /**
+   * Ask the dealer to disclose every caller's identity (in the invocation's details).
+   */
+  bool disclose_caller;
+  /**
+   * Told when the dealer interrupts an open invocation (its caller canceled), with the
+   * registration's userdata; NULL: not told (`zw_invocation_is_interrupted` still says so).
+   */
+  zw_interrupt_fn on_interrupt;
+} zw_register_options;
+
+/**
+ * An INVOCATION of a registered procedure; `inv` is owned by the application from now on:
+ * answer it (`zw_invocation_yield` / `_error`) or free it, on any thread, at any time.
+ */
+typedef void (*zw_invocation_fn)(void *userdata, zw_invocation *inv);
+
+/**
+ * Options of a subscription. Fill it with `zw_subscribe_options_init` first.
+ */
+typedef struct {
+  /**
+   * One of `ZW_MATCH_*` (default exact).
+   */
+  uint32_t match;
+} zw_subscribe_options;
+
+/**
+ * An EVENT of a subscription; `event` is borrowed: valid until the callback returns.
+ */
+typedef void (*zw_event_fn)(void *userdata, const zw_message *event);
+
+/**
  * Options for `zw_table_open`. Fill it with `zw_table_options_init` first, then change fields.
  */
 typedef struct {
@@ -399,6 +859,126 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Fills `o` with the defaults.
+ */
+zw_result zw_call_options_init(zw_call_options *o);
+
+/**
+ * Calls `procedure` with `payload` (NULL: no arguments). `on_result` gets the outcome exactly
+ * once, on the I/O thread (or in `zw_client_dispatch`): `ZW_OK` with the RESULT, `ZW_ERR_WAMP`
+ * with the ERROR, or another code with a NULL message (`ZW_ERR_TIMEOUT`, `ZW_ERR_CANCELED`,
+ * `ZW_ERR_SESSION_LOST`, ...). `free_userdata` (may be NULL) runs right after that — or before
+ * this returns, if `zw_call` fails (then `on_result` is never called).
+ *
+ * `*out` (if `out` is not NULL) is a handle to cancel the call; free it with `zw_call_free`.
+ * May be called inside callbacks.
+ */
+zw_result zw_call(zw_client *c,
+                  const char *procedure,
+                  const zw_payload *payload,
+                  const zw_call_options *opts,
+                  zw_call_fn on_result,
+                  void *userdata,
+                  zw_free_fn free_userdata,
+                  zw_call_handle **out);
+
+/**
+ * Calls `procedure` and waits for the outcome (blocking; `ZW_ERR_IN_CALLBACK` inside a
+ * callback). `ZW_OK`: `*out` is the RESULT. `ZW_ERR_WAMP`: `*out` is the ERROR — the one
+ * exception to "out-parameters only on success". Both are owned: free with `zw_message_free`.
+ * Other failures leave `*out` alone. Progressive results are not supported here
+ * (`receive_progress` gives `ZW_ERR_INVALID_ARGUMENT`).
+ */
+zw_result zw_call_wait(zw_client *c,
+                       const char *procedure,
+                       const zw_payload *payload,
+                       const zw_call_options *opts,
+                       zw_message **out);
+
+/**
+ * Cancels the call (`ZW_CANCEL_SKIP`, `ZW_CANCEL_KILL` or `ZW_CANCEL_KILLNOWAIT`). With skip
+ * and killnowait the callback gets `ZW_ERR_CANCELED` at once; with kill it gets whatever the
+ * callee answers. Canceling a finished call does nothing. `ZW_ERR_CLOSED` once the client was
+ * freed.
+ */
+zw_result zw_call_cancel(zw_call_handle *call, uint32_t mode);
+
+/**
+ * Frees the handle only: the call goes on, and its callback still gets the outcome. NULL is
+ * allowed.
+ */
+void zw_call_free(zw_call_handle *call);
+
+/**
+ * Fills `opts` with the defaults.
+ */
+zw_result zw_client_options_init(zw_client_options *opts);
+
+/**
+ * Connects to `url` (`ws://`, `wss://`, `rs://`, `rss://`, `unix://`) and joins `realm`, waiting
+ * until the session is established. `opts` NULL: the defaults. The first connection is not
+ * retried: a wrong URL, a refused connection or credential fails at once (`ZW_ERR_CONNECT`, the
+ * message says why; `ZW_ERR_TIMEOUT` after `connect_timeout_ms`).
+ *
+ * On success `*out` is a new client the caller owns; free it with `zw_client_free`.
+ */
+zw_result zw_client_connect(const char *url,
+                            const char *realm,
+                            const zw_client_options *opts,
+                            zw_client **out);
+
+/**
+ * Leaves the realm (GOODBYE, waiting for the router's answer up to the request timeout) and
+ * stops reconnecting. Calls still waiting fail with `ZW_ERR_SESSION_LOST`; later requests give
+ * `ZW_ERR_CLOSED`. The client must still be freed. Blocking: `ZW_ERR_IN_CALLBACK` inside a
+ * callback.
+ */
+zw_result zw_client_leave(zw_client *c);
+
+/**
+ * Frees the client. NULL is allowed. Call it exactly once, when no other thread uses `c`.
+ *
+ * From any thread that is not running one of this client's callbacks: leaves if still joined,
+ * stops the I/O thread (waiting for it), and frees the userdata of every subscription,
+ * registration and call of this client before it returns (a callback running meanwhile on the
+ * I/O thread is waited for; callbacks still queued do not run). Handles of the client still
+ * alive then give `ZW_ERR_CLOSED` and must still be freed; an invocation the application still
+ * holds keeps the (closed) client's thread until it is answered or freed.
+ *
+ * Inside one of this client's callbacks the free is deferred: `c` is invalid at once, the
+ * callback's own userdata is freed when it returns, the other userdata before this returns,
+ * and the session ends (best effort GOODBYE) and the I/O thread stops once the callback has
+ * returned.
+ */
+void zw_client_free(zw_client *c);
+
+/**
+ * The session id while joined; `ZW_ERR_NOT_CONNECTED` while connecting or reconnecting,
+ * `ZW_ERR_CLOSED` after `zw_client_leave`.
+ */
+zw_result zw_client_session_id(const zw_client *c, uint64_t *out);
+
+/**
+ * Caller-driven clients only: the file descriptor that is readable while callbacks are due. Add
+ * it to your event loop (epoll, libuv, asyncio) and call `zw_client_dispatch` when it is; do not
+ * read it or close it. `ZW_ERR_INVALID_ARGUMENT` for a client with its own I/O thread.
+ */
+zw_result zw_client_fd(const zw_client *c, int *out);
+
+/**
+ * Caller-driven clients: runs up to `max` due callbacks on this thread and writes how many ran
+ * to `*ran` (if not NULL). With its own I/O thread a client runs none here (0). Not from inside
+ * a callback (`ZW_ERR_IN_CALLBACK`); one thread at a time dispatches (others wait).
+ */
+zw_result zw_client_dispatch(zw_client *c, size_t max, size_t *ran);
+
+/**
+ * What the client sent on its current connection, and the octets copied doing it (see
+ * `zw_clientstats`): the zero-copy claim, measured.
+ */
+zw_result zw_client_stats(const zw_client *c, zw_clientstats *out);
 
 /**
  * Opens a cursor over `range` of `table` in `txn` (`range` may be NULL for the whole table in key
@@ -507,6 +1087,231 @@ const char *zw_strerror(int32_t code);
 size_t zw_last_error_message(char *buf, size_t len);
 
 /**
+ * The invocation's arguments, details (caller, procedure for pattern registrations, ...) and
+ * id, as a message; valid until `inv` is answered or freed. NULL for NULL.
+ */
+const zw_message *zw_invocation_message(const zw_invocation *inv);
+
+/**
+ * The invocation id (0 for NULL).
+ */
+uint64_t zw_invocation_id(const zw_invocation *inv);
+
+/**
+ * Whether the caller accepts progressive results (`zw_invocation_progress`). False for NULL.
+ */
+bool zw_invocation_wants_progress(const zw_invocation *inv);
+
+/**
+ * Whether the dealer interrupted the invocation (its caller canceled it, or the session
+ * ended): a long-running callee may poll this and stop early. False for NULL.
+ */
+bool zw_invocation_is_interrupted(const zw_invocation *inv);
+
+/**
+ * Sends a progressive result (the caller must have asked for them); does not consume `inv`:
+ * answer with `zw_invocation_yield` in the end. `ZW_ERR_INVOCATION_GONE` when its session ended.
+ */
+zw_result zw_invocation_progress(zw_invocation *inv, const zw_payload *payload);
+
+/**
+ * Answers with the result `payload` (NULL: no arguments). Consumes `inv`, also when it fails
+ * (a payload that cannot be used then answers the caller with `wamp.error.runtime_error`).
+ * `ZW_ERR_INVOCATION_GONE` when it was answered already or its session ended.
+ */
+zw_result zw_invocation_yield(zw_invocation *inv, const zw_payload *payload);
+
+/**
+ * Answers with the error `error_uri` (e.g. `com.example.error.invalid_input`, or
+ * `wamp.error.canceled` after an interrupt) and `payload` (NULL: none; a record cannot be an
+ * error's payload: send it as `ZW_PAYLOAD_BINARY`). Consumes `inv`, also when it fails.
+ */
+zw_result zw_invocation_error(zw_invocation *inv, const char *error_uri, const zw_payload *payload);
+
+/**
+ * Frees the invocation; one left unanswered is answered with `wamp.error.runtime_error`, so
+ * its caller never waits for nothing. NULL is allowed.
+ */
+void zw_invocation_free(zw_invocation *inv);
+
+/**
+ * What the payload is: `ZW_PAYLOAD_RECORD` for a passthru payload (any `ppt_serializer`),
+ * `ZW_PAYLOAD_BINARY` for args = [bytes] without kwargs, `ZW_PAYLOAD_NONE` for no arguments,
+ * else `ZW_PAYLOAD_JSON`. NULL gives `ZW_PAYLOAD_NONE`.
+ *
+ * An ERROR is never `ZW_PAYLOAD_RECORD`: its passthru description is not kept, and a passthru
+ * error payload shows as `ZW_PAYLOAD_BINARY`.
+ */
+uint32_t zw_message_payload_kind(const zw_message *m);
+
+/**
+ * The bytes of a `ZW_PAYLOAD_RECORD` or `ZW_PAYLOAD_BINARY` payload: a slice of the received
+ * frame, no copy, valid as long as the message. `ZW_NOT_FOUND` for other payloads.
+ */
+zw_result zw_message_binary(const zw_message *m, zw_slice *out);
+
+/**
+ * The positional arguments as a JSON array (`"[]"` if none; a record or binary payload shows as
+ * one `{"$bytes":"<base64>"}`). Rendered the first time, then kept: valid as long as `m`.
+ */
+zw_result zw_message_args_json(const zw_message *m, const char **out);
+
+/**
+ * The keyword arguments as a JSON object (`"{}"` if none). Valid as long as `m`.
+ */
+zw_result zw_message_kwargs_json(const zw_message *m, const char **out);
+
+/**
+ * The message's Details as a JSON object (RESULT, EVENT, INVOCATION, ERROR). Valid as long as
+ * `m`.
+ */
+zw_result zw_message_details_json(const zw_message *m, const char **out);
+
+/**
+ * The error URI of an ERROR (`wamp.error.no_such_procedure`, ...); `ZW_NOT_FOUND` for other
+ * messages. Valid as long as `m`.
+ */
+zw_result zw_message_error_uri(const zw_message *m, const char **out);
+
+/**
+ * The passthru description of a passthru payload: `*scheme` (`ppt_scheme`, e.g.
+ * "x_zerowamp") and `*serializer` (`ppt_serializer`, e.g. "flatbuffers", or NULL when not
+ * set). `ZW_NOT_FOUND` when the payload is not in passthru mode. Valid as long as `m`.
+ */
+zw_result zw_message_passthru(const zw_message *m, const char **scheme, const char **serializer);
+
+/**
+ * The id the message belongs to: the call's request id (RESULT, and ERROR of a call made with
+ * `zw_call`), the publication id (EVENT), the invocation id (INVOCATION); 0 when unknown (the
+ * ERROR returned by `zw_call_wait`) or for NULL.
+ */
+uint64_t zw_message_request_id(const zw_message *m);
+
+/**
+ * Frees a message returned by `zw_call_wait`. NULL is allowed. A message borrowed in a callback
+ * or from an invocation is not the caller's to free: passing one does nothing.
+ */
+void zw_message_free(zw_message *m);
+
+/**
+ * Fills `o` with the defaults (not acknowledged, `exclude_me` true, no lists).
+ */
+zw_result zw_publish_options_init(zw_publish_options *o);
+
+/**
+ * Publishes `payload` (NULL: no arguments) to `topic`. Not acknowledged (the default): returns
+ * once the event is queued, and `*publication_id` is left alone. Acknowledged: waits for the
+ * broker (blocking: `ZW_ERR_IN_CALLBACK` inside a callback) and writes the publication id to
+ * `*publication_id` if not NULL. A record pinned to a read transaction may have that
+ * transaction ended as soon as this returns.
+ */
+zw_result zw_publish(zw_client *c,
+                     const char *topic,
+                     const zw_payload *payload,
+                     const zw_publish_options *opts,
+                     uint64_t *publication_id);
+
+/**
+ * Fills `o` with the defaults.
+ */
+zw_result zw_register_options_init(zw_register_options *o);
+
+/**
+ * Registers `procedure` and waits for the dealer's answer (blocking: `ZW_ERR_IN_CALLBACK`
+ * inside a callback). `on_invocation` then gets every invocation, on the I/O thread (or in
+ * `zw_client_dispatch`), and owns it: answer it there or later from any thread. It must not
+ * block. The registration survives reconnects.
+ *
+ * `free_userdata` (may be NULL) runs once neither callback can run again: after
+ * `zw_registration_unregister`, when the client is freed — or before this returns, if
+ * `zw_register` fails. On success `*out` is the handle; free it with `zw_registration_free`.
+ */
+zw_result zw_register(zw_client *c,
+                      const char *procedure,
+                      const zw_register_options *opts,
+                      zw_invocation_fn on_invocation,
+                      void *userdata,
+                      zw_free_fn free_userdata,
+                      zw_registration **out);
+
+/**
+ * Unregisters and waits for the dealer's answer (blocking: `ZW_ERR_IN_CALLBACK` inside a
+ * callback, and the registration stays). Once this returns neither callback runs again and
+ * `free_userdata` has run — also when it fails otherwise. Invocations the application holds
+ * can still be answered. A second call, or one after the client was freed, gives
+ * `ZW_ERR_CLOSED`. The handle must still be freed.
+ */
+zw_result zw_registration_unregister(zw_registration *r);
+
+/**
+ * Frees the handle. It does NOT unregister: invocations keep coming until the client is freed
+ * or leaves. NULL is allowed.
+ */
+void zw_registration_free(zw_registration *r);
+
+/**
+ * Starts a router. Both NULL: the realm "realm1" open to anonymous clients with every
+ * permission (what `zerowamp router` runs with when given no config), and no listener yet (add
+ * them with `zw_router_listen`). `config_toml`: the text of a config file (docs/router.md);
+ * `config_path`: a config file to read. Not both. An unusable config gives
+ * `ZW_ERR_INVALID_ARGUMENT`, the message naming file, line and field; a listener that cannot
+ * open gives `ZW_ERR_IO`.
+ *
+ * On success `*out` is a new router the caller owns; free it with `zw_router_free`.
+ */
+zw_result zw_router_start(const char *config_toml, const char *config_path, zw_router **out);
+
+/**
+ * Opens one more listener on `url` (`ws://`, `rs://`, `unix://`, ...; port 0 lets the system
+ * choose), speaking every serializer. `*bound_url` (if `bound_url` is not NULL) is the URL
+ * actually bound, e.g. "rs://127.0.0.1:41234", valid until `zw_router_free`.
+ */
+zw_result zw_router_listen(zw_router *r, const char *url, const char **bound_url);
+
+/**
+ * Stops the router gracefully — GOODBYE to every session, up to 2 s for their answers — and
+ * frees it. NULL is allowed.
+ */
+void zw_router_free(zw_router *r);
+
+/**
+ * Fills `o` with the defaults (exact match).
+ */
+zw_result zw_subscribe_options_init(zw_subscribe_options *o);
+
+/**
+ * Subscribes to `topic` and waits for the broker's answer (blocking: `ZW_ERR_IN_CALLBACK`
+ * inside a callback). `on_event` then gets every event, in order, on the I/O thread (or in
+ * `zw_client_dispatch`); it must not block. The subscription survives reconnects.
+ *
+ * `free_userdata` (may be NULL) runs once no more events can come: after
+ * `zw_subscription_unsubscribe`, when the client is freed — or before this returns, if
+ * `zw_subscribe` fails. On success `*out` is the handle; free it with `zw_subscription_free`.
+ */
+zw_result zw_subscribe(zw_client *c,
+                       const char *topic,
+                       const zw_subscribe_options *opts,
+                       zw_event_fn on_event,
+                       void *userdata,
+                       zw_free_fn free_userdata,
+                       zw_subscription **out);
+
+/**
+ * Unsubscribes and waits for the broker's answer (blocking: `ZW_ERR_IN_CALLBACK` inside a
+ * callback, and the subscription stays). Once this returns no event comes and `free_userdata`
+ * has run — also when it fails otherwise (not connected, timeout: the client forgets the
+ * subscription anyway). A second call, or a call after the client was freed, gives
+ * `ZW_ERR_CLOSED`. The handle must still be freed.
+ */
+zw_result zw_subscription_unsubscribe(zw_subscription *s);
+
+/**
+ * Frees the handle. It does NOT unsubscribe: events keep coming until the client is freed or
+ * leaves. NULL is allowed.
+ */
+void zw_subscription_free(zw_subscription *s);
+
+/**
  * Fills `*opts` with the defaults: raw-byte keys, raw-byte values, create if missing.
  */
 zw_result zw_table_options_init(zw_table_options *opts);
@@ -589,6 +1394,9 @@ void zw_txn_abort(zw_txn *txn);
  * Releases a read transaction's snapshot but keeps the handle for `zw_txn_renew` (a cheap way to
  * take a fresh snapshot again and again). Reads in between give `ZW_ERR_TXN_RESET`. Values and
  * cursors from before are invalid afterwards. A write transaction gives `ZW_ERR_INVALID_ARGUMENT`.
+ *
+ * Payloads pinned to the snapshot (sent with it as `zw_payload.pin`) keep it until they are
+ * written; the handle lets go of it, and `zw_txn_renew` then begins a new one.
  */
 zw_result zw_txn_reset(zw_txn *txn);
 

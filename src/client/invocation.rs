@@ -107,9 +107,15 @@ impl Invocation {
     /// Sends a progressive result (the caller must have asked for them); answer with
     /// [`yield_`](Self::yield_) in the end.
     pub fn progress(&self, payload: Payload) -> Result<(), Error> {
+        self.progress_with(payload, YieldOptions::default())
+    }
+
+    /// Sends a progressive result with YIELD options (a passthru payload needs
+    /// [`YieldOptions::passthru`]); `options.progress` is set here.
+    pub fn progress_with(&self, payload: Payload, options: YieldOptions) -> Result<(), Error> {
         let options = YieldOptions {
             progress: true,
-            ..YieldOptions::default()
+            ..options
         };
         self.answer(
             move |session, id| session.yield_(id, payload, options),

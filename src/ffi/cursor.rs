@@ -8,7 +8,7 @@ use super::error::{fail, zw_result};
 use super::panic::{boundary, boundary_result};
 use super::slice::zw_slice;
 use super::table::zw_table;
-use super::txn::{zw_txn, CursorSlot, TxnRead};
+use super::txn::{zw_txn, CursorSlot, Handed, TxnRead};
 use crate::store::{Range, RangeOptions};
 
 /// Walk from the last key of the range to the first.
@@ -38,6 +38,8 @@ pub struct zw_cursor {
     /// The walk; `None` once the transaction closed it. Its `'static` is a lie the transaction
     /// keeps true: it closes its cursors before it ends, resets or writes (zw_txn::close_cursors).
     walk: Rc<RefCell<Option<Range<'static>>>>,
+    /// Where its transaction's handed-out values lie (for pinning): the cursor's count too.
+    handed: Rc<Handed>,
 }
 
 impl CursorSlot for RefCell<Option<Range<'static>>> {
@@ -91,7 +93,7 @@ pub extern "C" fn zw_cursor_open(
         // SAFETY: see `zw_cursor::walk`: the transaction closes this walk before the reader it
         // borrows goes away or changes. The bounds are copied by the store.
         let reader =
-            unsafe { std::mem::transmute::<&dyn TxnRead, &'static dyn TxnRead>(txn.reader()) };
+            unsafe { std::mem::transmute::<&dyn TxnRead, &'static dyn TxnRead>(txn.reader()?) };
         let options = RangeOptions {
             from,
             to,
@@ -103,7 +105,10 @@ pub extern "C" fn zw_cursor_open(
         let slot = Rc::new(RefCell::new(Some(walk)));
         let weak: Weak<dyn CursorSlot> = Rc::downgrade(&slot) as Weak<dyn CursorSlot>;
         txn.adopt_cursor(weak);
-        out.set(Box::into_raw(Box::new(zw_cursor { walk: slot })));
+        out.set(Box::into_raw(Box::new(zw_cursor {
+            walk: slot,
+            handed: txn.handed(),
+        })));
         Ok(())
     })
 }
@@ -131,6 +136,8 @@ pub extern "C" fn zw_cursor_next(
             None => Err(zw_result::ZW_NOT_FOUND),
             Some(Err(err)) => Err(err.into()),
             Some(Ok((k, v))) => {
+                cursor.handed.note(k);
+                cursor.handed.note(v);
                 if !key.is_null() {
                     unsafe { key.write(zw_slice::from_bytes(k)) };
                 }

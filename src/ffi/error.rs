@@ -60,6 +60,28 @@ pub enum zw_result {
     ZW_ERR_PATH_NOT_FOUND = 7114,
     /// LMDB returned an error with no more specific code (the message carries its text).
     ZW_ERR_LMDB = 7115,
+
+    // 7200–7299: WAMP.
+    /// The peer answered with a WAMP ERROR (the error message has the URI and arguments).
+    ZW_ERR_WAMP = 7200,
+    /// A blocking request or a call timed out.
+    ZW_ERR_TIMEOUT = 7201,
+    /// No session right now (connecting or reconnecting).
+    ZW_ERR_NOT_CONNECTED = 7202,
+    /// The session ended while the request was in flight (a call may or may not have run).
+    ZW_ERR_SESSION_LOST = 7203,
+    /// The send queue is full: the peer reads too slowly (backpressure). Nothing was sent.
+    ZW_ERR_QUEUE_FULL = 7204,
+    /// Connecting or joining failed (refused, TLS, ABORT from the router: the message says).
+    ZW_ERR_CONNECT = 7205,
+    /// A blocking function was called inside a callback, where its answer could never come.
+    ZW_ERR_IN_CALLBACK = 7206,
+    /// The call was canceled.
+    ZW_ERR_CANCELED = 7207,
+    /// The peer broke the protocol, or a message was too large or could not be encoded.
+    ZW_ERR_PROTOCOL = 7208,
+    /// The invocation cannot be answered: it was answered already, or its session ended.
+    ZW_ERR_INVOCATION_GONE = 7209,
 }
 
 impl zw_result {
@@ -91,11 +113,21 @@ impl zw_result {
             ZW_ERR_TXN_RESET => "the read transaction was reset\0",
             ZW_ERR_PATH_NOT_FOUND => "no such file or directory\0",
             ZW_ERR_LMDB => "LMDB error\0",
+            ZW_ERR_WAMP => "the peer answered with a WAMP error\0",
+            ZW_ERR_TIMEOUT => "timed out\0",
+            ZW_ERR_NOT_CONNECTED => "not connected (connecting or reconnecting)\0",
+            ZW_ERR_SESSION_LOST => "the session ended before the answer came\0",
+            ZW_ERR_QUEUE_FULL => "the send queue is full\0",
+            ZW_ERR_CONNECT => "cannot connect or join\0",
+            ZW_ERR_IN_CALLBACK => "a blocking function was called inside a callback\0",
+            ZW_ERR_CANCELED => "the call was canceled\0",
+            ZW_ERR_PROTOCOL => "protocol error, message too large, or cannot encode\0",
+            ZW_ERR_INVOCATION_GONE => "the invocation was answered already or its session ended\0",
         }
     }
 
     /// Every code, to map a raw value from C back to the enum.
-    pub(crate) const ALL: [zw_result; 22] = {
+    pub(crate) const ALL: [zw_result; 32] = {
         use zw_result::*;
         [
             ZW_OK,
@@ -120,6 +152,16 @@ impl zw_result {
             ZW_ERR_TXN_RESET,
             ZW_ERR_PATH_NOT_FOUND,
             ZW_ERR_LMDB,
+            ZW_ERR_WAMP,
+            ZW_ERR_TIMEOUT,
+            ZW_ERR_NOT_CONNECTED,
+            ZW_ERR_SESSION_LOST,
+            ZW_ERR_QUEUE_FULL,
+            ZW_ERR_CONNECT,
+            ZW_ERR_IN_CALLBACK,
+            ZW_ERR_CANCELED,
+            ZW_ERR_PROTOCOL,
+            ZW_ERR_INVOCATION_GONE,
         ]
     };
 }
@@ -224,6 +266,57 @@ impl From<crate::store::Error> for zw_result {
         };
         set_last_error(err.to_string());
         code
+    }
+}
+
+/// A client failure as a result code; its message becomes this thread's last error detail.
+impl From<crate::client::Error> for zw_result {
+    fn from(err: crate::client::Error) -> Self {
+        use crate::client::Error as E;
+        use crate::runtime::SendError;
+        use zw_result::*;
+        let code = match &err {
+            E::Url(_) | E::Session(_) => ZW_ERR_INVALID_ARGUMENT,
+            E::Transport(_) | E::JoinRefused { .. } => ZW_ERR_CONNECT,
+            E::NotConnected => ZW_ERR_NOT_CONNECTED,
+            E::Closed => ZW_ERR_CLOSED,
+            E::SessionLost { .. } | E::Send(SendError::Closed) => ZW_ERR_SESSION_LOST,
+            E::QueueFull { .. }
+            | E::Send(SendError::QueueFull { .. } | SendError::Timeout { .. }) => ZW_ERR_QUEUE_FULL,
+            E::Send(_) | E::Encode(_) => ZW_ERR_PROTOCOL,
+            E::Timeout(_) => ZW_ERR_TIMEOUT,
+            E::Wamp(_) => ZW_ERR_WAMP,
+            E::BlockingInCallback => ZW_ERR_IN_CALLBACK,
+            E::InvocationGone => ZW_ERR_INVOCATION_GONE,
+            E::Runtime(_) => ZW_ERR_IO,
+        };
+        set_last_error(err.to_string());
+        code
+    }
+}
+
+/// The URI of a call that timed out (the session's own timeout, or the dealer's).
+pub(crate) const TIMEOUT_URI: &str = "wamp.error.timeout";
+/// The URI of a call that was canceled.
+pub(crate) const CANCELED_URI: &str = "wamp.error.canceled";
+
+/// A call failure as a result code, with its message as this thread's last error detail: a
+/// WAMP ERROR is `ZW_ERR_WAMP`, except the two the library itself gives a code of its own:
+/// `wamp.error.timeout` (`ZW_ERR_TIMEOUT`) and `wamp.error.canceled` (`ZW_ERR_CANCELED`).
+impl From<&crate::client::CallError> for zw_result {
+    fn from(err: &crate::client::CallError) -> Self {
+        use crate::client::CallError;
+        match err {
+            CallError::Wamp(e) => {
+                set_last_error(err.to_string());
+                match e.uri.as_str() {
+                    TIMEOUT_URI => zw_result::ZW_ERR_TIMEOUT,
+                    CANCELED_URI => zw_result::ZW_ERR_CANCELED,
+                    _ => zw_result::ZW_ERR_WAMP,
+                }
+            }
+            CallError::Client(e) => e.clone().into(),
+        }
     }
 }
 

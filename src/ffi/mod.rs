@@ -10,11 +10,23 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod args;
+pub mod call;
+pub mod callback;
+pub mod client;
 pub mod cursor;
 pub mod env;
 pub mod error;
+pub mod invocation;
+mod json;
+pub mod message;
 pub mod panic;
+pub mod payload;
+pub mod publish;
+pub mod registration;
+pub mod router;
+mod scope;
 pub mod slice;
+pub mod subscription;
 pub mod table;
 pub mod txn;
 pub mod version;

@@ -36,11 +36,18 @@ impl PanicValue for () {
     fn panic_value() -> Self {}
 }
 
-impl PanicValue for usize {
-    fn panic_value() -> Self {
-        0
-    }
+/// Integers (sizes, ids, kinds) give 0.
+macro_rules! panic_zero {
+    ($($t:ty),+) => {
+        $(impl PanicValue for $t {
+            fn panic_value() -> Self {
+                0
+            }
+        })+
+    };
 }
+
+panic_zero!(usize, u32, u64);
 
 impl PanicValue for bool {
     fn panic_value() -> Self {

@@ -4,8 +4,18 @@
 //! transaction ends (commit, abort, reset) or, in a write transaction, until its next write.
 //! Cursors are closed by the transaction when it ends or writes, so a late cursor call gets
 //! `ZW_ERR_CLOSED` rather than touching freed memory.
+//!
+//! A read transaction is shared by reference counting with the payloads pinned to it
+//! ([`zw_txn::pin`]: a value sent by `zw_publish`, `zw_call` or `zw_invocation_yield` without a
+//! copy): ending the C handle drops only its own reference, and LMDB's transaction ends when the
+//! last pinned payload has been written. `zw_txn_reset` with pins outstanding detaches the handle
+//! from it; the next `zw_txn_renew` begins a fresh one.
 
-use std::rc::Weak;
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use bytes::Bytes;
 
 use super::args::{arg_bytes, arg_mut, arg_ref, Out};
 use super::env::zw_env;
@@ -13,7 +23,7 @@ use super::error::{fail, zw_result};
 use super::panic::{boundary, boundary_result};
 use super::slice::zw_slice;
 use super::table::zw_table;
-use crate::store::{PutFlags, ReadTxn, Table, Txn, WriteTxn};
+use crate::store::{Env, PutFlags, ReadTxn, Table, Txn, WriteTxn};
 
 /// A transaction. Use it from one thread at a time; a read transaction may move between
 /// threads, a write transaction must stay on the thread that began it.
@@ -21,6 +31,39 @@ pub struct zw_txn {
     /// Declared first so that it is dropped first: cursors close before the transaction ends.
     cursors: OpenCursors,
     kind: TxnKind,
+    /// Where the values handed out by this snapshot lie (shared with its cursors).
+    handed: Rc<Handed>,
+}
+
+/// The smallest run of memory holding every value (and key) a transaction handed out since it
+/// began or was renewed: all of it lies in the environment's map, so bytes inside it may be
+/// pinned. (LMDB does not tell where its map is: `mdb_env_info` gives only a fixed address.)
+pub(crate) struct Handed(Cell<(usize, usize)>);
+
+impl Default for Handed {
+    fn default() -> Self {
+        Handed(Cell::new((usize::MAX, 0)))
+    }
+}
+
+impl Handed {
+    /// Counts `bytes`, handed out to C.
+    pub(crate) fn note(&self, bytes: &[u8]) {
+        let (lo, hi) = self.0.get();
+        let start = bytes.as_ptr() as usize;
+        self.0
+            .set((lo.min(start), hi.max(start.saturating_add(bytes.len()))));
+    }
+
+    fn covers(&self, bytes: &[u8]) -> bool {
+        let (lo, hi) = self.0.get();
+        let start = bytes.as_ptr() as usize;
+        start >= lo && start.saturating_add(bytes.len()) <= hi
+    }
+
+    fn clear(&self) {
+        self.0.set((usize::MAX, 0));
+    }
 }
 
 /// The cursors opened in a transaction, closed by it before it ends, resets or writes.
@@ -44,8 +87,42 @@ impl Drop for OpenCursors {
 }
 
 enum TxnKind {
-    Read(ReadTxn),
+    Read(ReadState),
     Write(WriteTxn),
+}
+
+/// A read transaction, shared with the payloads pinned to it.
+struct ReadState {
+    /// To begin a fresh transaction after a reset that detached the handle.
+    env: Env,
+    /// `None` after a reset with pins outstanding, until renewed.
+    txn: Option<Arc<SharedRead>>,
+}
+
+/// A read transaction behind an `Arc`.
+struct SharedRead(ReadTxn);
+
+// SAFETY: only the `zw_txn` handle reads through it (one thread at a time, the C contract of a
+// read transaction); the pinned payloads holding the other references never touch it, they only
+// end it when the last one is dropped, which `ReadTxn: Send` allows on any thread.
+unsafe impl Sync for SharedRead {}
+
+/// A value pinned to its read transaction: the transaction lives as long as this.
+struct Pinned {
+    _txn: Arc<SharedRead>,
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: `ptr..ptr+len` is read-only memory in LMDB's map, valid while the read transaction
+// lives, which `_txn` guarantees (it cannot be reset: a shared transaction is never reset).
+unsafe impl Send for Pinned {}
+
+impl AsRef<[u8]> for Pinned {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see `Send` above.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
 }
 
 /// A cursor as its transaction sees it: something to close before the transaction moves on.
@@ -62,19 +139,62 @@ impl zw_txn {
         Box::into_raw(Box::new(zw_txn {
             cursors: OpenCursors::default(),
             kind,
+            handed: Rc::default(),
         }))
     }
 
     /// The transaction as the store's read interface.
-    pub(crate) fn reader(&self) -> &dyn TxnRead {
+    pub(crate) fn reader(&self) -> Result<&dyn TxnRead, zw_result> {
         match &self.kind {
-            TxnKind::Read(txn) => txn,
-            TxnKind::Write(txn) => txn,
+            TxnKind::Read(ReadState { txn: Some(txn), .. }) => Ok(&txn.0),
+            TxnKind::Read(ReadState { txn: None, .. }) => Err(reset_error()),
+            TxnKind::Write(txn) => Ok(txn),
         }
     }
 
     pub(crate) fn count(&self, table: &Table) -> Result<u64, zw_result> {
-        Ok(self.reader().count_of(table)?)
+        Ok(self.reader()?.count_of(table)?)
+    }
+
+    /// `data`, a value of this read transaction (from `zw_txn_get` or a cursor), as bytes that
+    /// keep the transaction alive: sent without a copy, and the caller may end its handle at once.
+    /// `field` names the argument in errors.
+    pub(crate) fn pin(&self, field: &str, data: &[u8]) -> Result<Bytes, zw_result> {
+        let txn = match &self.kind {
+            TxnKind::Write(_) => {
+                return Err(fail(
+                    zw_result::ZW_ERR_INVALID_ARGUMENT,
+                    format!(
+                        "{field} is a write transaction, whose values move when it writes: \
+                         copy the bytes first, or pass pin = NULL (the library then copies them)"
+                    ),
+                ))
+            }
+            TxnKind::Read(ReadState { txn: None, .. }) => return Err(reset_error()),
+            TxnKind::Read(ReadState { txn: Some(txn), .. }) => txn,
+        };
+        if txn.0.is_reset() {
+            return Err(reset_error());
+        }
+        if !self.handed.covers(data) {
+            return Err(fail(
+                zw_result::ZW_ERR_INVALID_ARGUMENT,
+                format!(
+                    "the data given with {field} is not a value of that transaction (pin only \
+                     a value from zw_txn_get or a cursor of it, or pass pin = NULL)"
+                ),
+            ));
+        }
+        Ok(crate::runtime::pinned(Pinned {
+            _txn: txn.clone(),
+            ptr: data.as_ptr(),
+            len: data.len(),
+        }))
+    }
+
+    /// Where the values this snapshot handed out lie, for a cursor to add its own.
+    pub(crate) fn handed(&self) -> Rc<Handed> {
+        self.handed.clone()
     }
 
     /// Keeps `slot` to close it before the transaction ends or writes.
@@ -111,6 +231,14 @@ pub(crate) trait TxnRead {
     ) -> crate::store::Result<crate::store::Range<'t>>;
 }
 
+/// A read of a handle reset while values were pinned to its transaction.
+fn reset_error() -> zw_result {
+    fail(
+        zw_result::ZW_ERR_TXN_RESET,
+        "the read transaction was reset: renew it with zw_txn_renew before reading",
+    )
+}
+
 impl<T: Txn> TxnRead for T {
     fn get_value<'t>(
         &'t self,
@@ -143,7 +271,10 @@ pub extern "C" fn zw_txn_begin_read(env: *const zw_env, out: *mut *mut zw_txn) -
         let env = &arg_ref("zw_txn_begin_read", "env", env)?.env;
         let out = Out::new("zw_txn_begin_read", "out", out)?;
         let txn = env.begin_read()?;
-        out.set(zw_txn::new(TxnKind::Read(txn)));
+        out.set(zw_txn::new(TxnKind::Read(ReadState {
+            env: env.clone(),
+            txn: Some(Arc::new(SharedRead(txn))),
+        })));
         Ok(())
     })
 }
@@ -173,12 +304,13 @@ pub extern "C" fn zw_txn_commit(txn: *mut zw_txn) -> zw_result {
             return Err(super::error::null_argument("zw_txn_commit", "txn"));
         }
         // SAFETY: `txn` came from zw_txn_begin_* and is consumed exactly once, here.
-        let zw_txn { cursors, kind } = *unsafe { Box::from_raw(txn) };
+        let zw_txn { cursors, kind, .. } = *unsafe { Box::from_raw(txn) };
         drop(cursors);
         match kind {
             TxnKind::Write(txn) => Ok(txn.commit()?),
-            TxnKind::Read(txn) => {
-                drop(txn);
+            // Drops this handle's reference; pinned payloads may keep the snapshot a while.
+            TxnKind::Read(read) => {
+                drop(read);
                 Ok(())
             }
         }
@@ -200,14 +332,24 @@ pub extern "C" fn zw_txn_abort(txn: *mut zw_txn) {
 /// Releases a read transaction's snapshot but keeps the handle for `zw_txn_renew` (a cheap way to
 /// take a fresh snapshot again and again). Reads in between give `ZW_ERR_TXN_RESET`. Values and
 /// cursors from before are invalid afterwards. A write transaction gives `ZW_ERR_INVALID_ARGUMENT`.
+///
+/// Payloads pinned to the snapshot (sent with it as `zw_payload.pin`) keep it until they are
+/// written; the handle lets go of it, and `zw_txn_renew` then begins a new one.
 #[no_mangle]
 pub extern "C" fn zw_txn_reset(txn: *mut zw_txn) -> zw_result {
     boundary_result(|| {
         let txn = arg_mut("zw_txn_reset", "txn", txn)?;
         txn.close_cursors();
+        txn.handed.clear();
         match &mut txn.kind {
             TxnKind::Read(read) => {
-                read.reset();
+                if let Some(shared) = &mut read.txn {
+                    match Arc::get_mut(shared) {
+                        Some(txn) => txn.0.reset(),
+                        // Pinned payloads still use it: detach.
+                        None => read.txn = None,
+                    }
+                }
                 Ok(())
             }
             TxnKind::Write(_) => Err(fail(
@@ -223,8 +365,19 @@ pub extern "C" fn zw_txn_reset(txn: *mut zw_txn) -> zw_result {
 pub extern "C" fn zw_txn_renew(txn: *mut zw_txn) -> zw_result {
     boundary_result(|| {
         let txn = arg_mut("zw_txn_renew", "txn", txn)?;
+        txn.handed.clear();
         match &mut txn.kind {
-            TxnKind::Read(read) => Ok(read.renew()?),
+            TxnKind::Read(read) => match &mut read.txn {
+                // Only a handle nobody else holds can have been reset in place.
+                Some(shared) => match Arc::get_mut(shared) {
+                    Some(txn) => Ok(txn.0.renew()?),
+                    None => Ok(()),
+                },
+                None => {
+                    read.txn = Some(Arc::new(SharedRead(read.env.begin_read()?)));
+                    Ok(())
+                }
+            },
             TxnKind::Write(_) => Err(fail(
                 zw_result::ZW_ERR_INVALID_ARGUMENT,
                 "zw_txn_renew: only a read transaction can be renewed",
@@ -252,8 +405,9 @@ pub extern "C" fn zw_txn_get(
         let table = &arg_ref("zw_txn_get", "table", table)?.table;
         let key = arg_bytes("zw_txn_get", "key", key)?;
         let out = Out::new("zw_txn_get", "out", out)?;
-        match txn.reader().get_value(table, key)? {
+        match txn.reader()?.get_value(table, key)? {
             Some(value) => {
+                txn.handed.note(value);
                 out.set(zw_slice::from_bytes(value));
                 Ok(())
             }
