@@ -54,6 +54,7 @@ def test_a_config_as_text_with_ticket_auth():
             with pytest.raises(zerowamp.WampError) as info:
                 client.publish("org.other.topic", acknowledge=True)
             assert info.value.uri == "wamp.error.not_authorized"
+            assert "may not publish" in info.value.args[0]
 
 
 def test_a_config_file_with_its_listener(tmp_path):

@@ -44,6 +44,8 @@ class Call(concurrent.futures.Future):
     def cancel(self, mode="skip"):
         """Sends a WAMP CANCEL with ``mode`` ("skip", "kill" or "killnowait"). Returns whether it
         was sent (``False`` once the call is over)."""
+        if mode not in CANCEL_MODES:
+            raise ValueError(f"mode is one of {', '.join(map(repr, CANCEL_MODES))}, not {mode!r}")
         if self.done() or self._owned is None or not self._owned.alive:
             return False
         check(lib.zw_call_cancel(self._owned.ptr, CANCEL_MODES[mode]))

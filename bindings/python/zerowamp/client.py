@@ -27,7 +27,7 @@ SERIALIZERS = {
     "flatbuffers": lib.ZW_SERIALIZER_FLATBUFFERS,
 }
 #: What the client sent and copied (``zw_client_stats``).
-ClientStats = _struct_tuple("ClientStats", "zw_client_stats")
+ClientStats = _struct_tuple("ClientStats", "zw_clientstats")
 _WAMP = lib.ZW_ERR_WAMP
 _ALL = (1 << (8 * ffi.sizeof("size_t"))) - 1
 
@@ -144,7 +144,7 @@ class Client:
 
     def stats(self):
         """Messages and octets sent, and payload octets copied, as a :data:`ClientStats`."""
-        out = ffi.new("zw_client_stats *")
+        out = ffi.new("zw_clientstats *")
         check(lib.zw_client_stats(self._handle(), out))
         return ClientStats(*(getattr(out, field) for field in ClientStats._fields))
 
@@ -201,7 +201,7 @@ class Client:
             opts.receive_progress = True
             opts.on_progress = cb.call_progress
         call = Call(on_result, on_progress)
-        out = ffi.new("zw_call **")
+        out = ffi.new("zw_call_handle **")
         with Payload(args, kwargs, record, binary, pin) as p:
             # On failure the library runs free_userdata before returning: nothing is left held.
             rc = lib.zw_call(ptr, procedure.encode("utf-8"), p.ptr, opts, cb.call_result, cb.hold(call),

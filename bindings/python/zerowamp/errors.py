@@ -248,7 +248,13 @@ def error_for(code):
     """The exception for a failed call's ``code``, with the detail message of this thread (call
     it right after the failing call, on the same thread)."""
     message = last_error_message() or ffi.string(lib.zw_strerror(code)).decode()
-    return _BY_CODE.get(code, Error)(message, code=code)
+    cls = _BY_CODE.get(code, Error)
+    if cls is WampError:
+        # A request with no ERROR message to hand back (publish, subscribe, register): the
+        # detail is "<uri>" or "<uri>: <the first argument>".
+        uri, _, text = message.partition(": ")
+        return WampError(uri, [text] if text else None, code=code)
+    return cls(message, code=code)
 
 
 def check(code):
