@@ -6,6 +6,7 @@ inside the received frame, with the code flatc generated (zerowamp.sample).
 Usage: python wamp_demo.py SCHEMA.bfbs DIR
 """
 
+import os
 import sys
 import time
 
@@ -37,6 +38,7 @@ def build_record(builder, rid):
 
 def main(schema, path):
     print(f"zerowamp {zerowamp.version()} on {sys.implementation.name} — WAMP demo in {path}")
+    os.makedirs(path, exist_ok=True)
     with zerowamp.Env(path, schemas=[schema]) as env, zerowamp.Router.start() as router:
         records = env.table("records", key="u64", root_type="zerowamp.sample.Record")
         builder = flatbuffers.Builder(256)

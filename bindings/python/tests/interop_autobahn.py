@@ -72,7 +72,7 @@ def test_autobahn_calls_zerowamp(client):
 
     with client.register("zw.add", add), client.register("zw.count", count):
         assert client.call(f"{PREFIX}.call", ["zw.add", 2, 3]).args == [5]
-        chunks, final = client.call(f"{PREFIX}.call_progressive", ["zw.count", 3]).args
+        [[chunks, final]] = client.call(f"{PREFIX}.call_progressive", ["zw.count", 3]).args
         assert chunks == [0, 1, 2] and final == 3
 
 
