@@ -31,7 +31,7 @@ export ZW_TESTSUITE_DIR ?= $(abspath ../shared/wamp-testsuite)
 .PHONY: all build release venv venv-interop venv-pypy tools header check-header schemas check-schemas lint test \
         test-rust test-interop test-c test-cpp test-header test-install test-python test-wheel python-ffi wheel \
         install uninstall cli test-router-interop demo bench bench-store bench-transport bench-router \
-        bench-codecs fuzz-quick fuzz clean
+        bench-codecs bench-e2e venv-ref fuzz-quick fuzz clean
 
 all: release
 
@@ -60,6 +60,23 @@ $(VENV)/.stamp-interop: requirements-interop.txt requirements-dev.txt $(VENV)/.s
 	touch $@
 
 venv-interop: $(VENV)/.stamp-interop
+
+# The reference stack (autobahn-python, crossbar, zlmdb on CPython 3.11 or newer) in a virtualenv
+# of its own, .venv-ref/, for make bench-e2e only.
+VENV_REF := .venv-ref
+$(VENV_REF)/.stamp: requirements-ref.txt requirements-interop.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "the reference stack needs Python 3.11 or newer: $(PYTHON) is $$($(PYTHON) -V)"; exit 1; }
+	$(PYTHON) -m venv $(VENV_REF)
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check -r requirements-interop.txt \
+	  -r requirements-ref.txt
+	# bjdata's wheel was built against NumPy 1 and fails to import under NumPy 2 (autobahn then
+	# prints a traceback from every process): built from its source here, against this NumPy.
+	$(VENV_REF)/bin/pip install -q --disable-pip-version-check --no-cache-dir --no-build-isolation \
+	  --force-reinstall --no-deps --no-binary bjdata "bjdata==$$(sed -n 's/^bjdata==//p' requirements-interop.txt)"
+	touch $@
+
+venv-ref: $(VENV_REF)/.stamp
 
 $(CBINDGEN):
 	$(CARGO) install -q cbindgen --version =$(CBINDGEN_VERSION) --locked --root .tools
@@ -112,9 +129,10 @@ lint:
 test-rust:
 	$(CARGO) test --quiet -- --skip crossbar_
 
-# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs).
+# The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs), and a
+# table served through crossbar to autobahn callers (tests/serve_crossbar.rs).
 test-interop: venv-interop
-	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar
+	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar --test serve_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
@@ -160,8 +178,14 @@ DOUBLE_INCLUDE_O := $(patsubst tests/cpp/%.cpp,$(BUILD)/cpp/%.o,$(wildcard tests
 $(FLATBUFFERS_H):
 	$(MAKE) venv
 
-$(BUILD)/cpp/test_store: tests/cpp/test_store.cpp tests/cpp/check.hpp bindings/cpp/zerowamp.hpp \
-                         include/zerowamp.h schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
+$(BUILD)/cpp/test_%: tests/cpp/test_%.cpp tests/cpp/check.hpp bindings/cpp/zerowamp.hpp \
+                    include/zerowamp.h schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXTEST) -isystem $(VENV)/include -Ischemas/generated/cpp $< $(LIB_A) $(C_LIBS) -o $@
+
+# The C++ WAMP example, built like the tests (every warning an error).
+$(BUILD)/cpp/serve_records: examples/cpp/serve_records.cpp bindings/cpp/zerowamp.hpp include/zerowamp.h \
+                            schemas/generated/cpp/record_generated.h $(FLATBUFFERS_H) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXTEST) -isystem $(VENV)/include -Ischemas/generated/cpp $< $(LIB_A) $(C_LIBS) -o $@
 
@@ -173,10 +197,18 @@ $(BUILD)/cpp/double_include_%.o: tests/cpp/double_include_%.cpp tests/cpp/roundt
 $(BUILD)/cpp/test_double_include: $(DOUBLE_INCLUDE_O) $(LIB_A)
 	$(CXX) $(DOUBLE_INCLUDE_O) $(LIB_A) $(C_LIBS) -o $@
 
-test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_double_include
+test-cpp: release $(BUILD)/cpp/test_store $(BUILD)/cpp/test_client $(BUILD)/cpp/test_double_include \
+          $(BUILD)/cpp/serve_records
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_store schemas/bfbs/record.bfbs "$$scratch"; \
-	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"
+	$(VALGRIND) --child-silent-after-fork=yes $(BUILD)/cpp/test_client schemas/bfbs/record.bfbs "$$scratch"; \
+	$(VALGRIND) $(BUILD)/cpp/test_double_include "$$scratch"; \
+	mkdir "$$scratch/serve"; $(VALGRIND) $(BUILD)/cpp/serve_records schemas/bfbs/record.bfbs "$$scratch/serve" \
+	  > "$$scratch/serve.out"; \
+	printf '%s\n' "zerowamp $(VERSION): wrote 5 records" "serving example.records.get" \
+	  "get 1: user-1 <user-1@example.com> score 0.25" "get 3: user-3 <user-3@example.com> score 0.75" \
+	  "get 5: user-5 <user-5@example.com> score 1.25" "get 9: zerowamp.error.not_found" \
+	  | diff -u - "$$scratch/serve.out"; echo "examples/cpp/serve_records: the expected output"
 
 # The Python binding: its CFFI declarations are generated from the header (bindings/python/
 # build_ffi.py); the same tests run on CPython and on PyPy against the release library, then the
@@ -306,9 +338,15 @@ $(BUILD)/examples/%: examples/c/%.c tests/c/sample_record.h include/zerowamp.h $
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
 
-demo: release $(BUILD)/examples/store_demo
-	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	$(BUILD)/examples/store_demo schemas/bfbs/record.bfbs "$$scratch"
+# The data plane end to end: a C program serves a table of FlatBuffers records over WAMP from an
+# embedded router; a Python client calls it, follows its change feed and measures (see
+# examples/demo/). Ends within a minute; nothing is left running.
+$(BUILD)/demo/demo_server: examples/demo/demo_server.c tests/c/sample_record.h include/zerowamp.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(CWARN) -Iinclude -Itests/c $< $(LIB_A) $(C_LIBS) -o $@
+
+demo: release $(BUILD)/demo/demo_server $(PY_FFI) $(VENV)/.stamp
+	@$(PY_RUN) $(VENV_PY) examples/demo/demo.py $(BUILD)/demo/demo_server schemas/bfbs/record.bfbs
 
 LMDB_INCLUDE = $(shell $(CARGO) metadata --format-version 1 2>/dev/null | $(PYTHON) -c \
   'import json,sys,os; m=json.load(sys.stdin); p=[p for p in m["packages"] if p["name"]=="lmdb-master-sys"][0]; print(os.path.join(os.path.dirname(p["manifest_path"]),"lmdb/libraries/liblmdb"))')
@@ -334,7 +372,18 @@ bench-router: cli
 bench-transport:
 	$(CARGO) run -q --release --example transport_bench
 
-bench: bench-store bench-codecs bench-transport bench-router
+# Records served from LMDB per call, end to end: zerowamp's embedded router and clients (64 B to
+# 1 MiB, WebSocket and RawSocket, sequential and 100 in flight) next to a plain TCP socket moving
+# the same bytes, then the reference stack (crossbar, autobahn-python, zlmdb: its own scripts in
+# REFERENCE_STACK/bench) doing the reference's work next to zerowamp doing the same; one table
+# with both (about 4 minutes after the build).
+REFERENCE_STACK ?= $(abspath ../shared/reference-stack)
+
+bench-e2e: venv-ref
+	$(CARGO) build -q --release --example e2e_bench
+	$(VENV_REF)/bin/python bench/e2e_bench.py $(RELEASE)/examples/e2e_bench $(REFERENCE_STACK)
+
+bench: bench-store bench-codecs bench-transport bench-router bench-e2e
 # Encode/decode time per message for each codec, small EVENT and 64 KiB EVENT, and the copies of
 # the payload (about a minute).
 bench-codecs:

@@ -355,6 +355,11 @@ typedef int32_t zw_result;
 typedef struct zw_call_handle zw_call_handle;
 
 /**
+ * A running change feed (`zw_table_publish_changes`).
+ */
+typedef struct zw_change_feed zw_change_feed;
+
+/**
  * A client: a session on a router. Free it with `zw_client_free`.
  */
 typedef struct zw_client zw_client;
@@ -792,6 +797,27 @@ typedef struct {
  * answer it (`zw_invocation_yield` / `_error`) or free it, on any thread, at any time.
  */
 typedef void (*zw_invocation_fn)(void *userdata, zw_invocation *inv);
+
+/**
+ * Options of `zw_serve_table`. Fill it with `zw_serve_options_init` first.
+ */
+typedef struct {
+  /**
+   * How the procedure is registered (match policy, shared registration). Its `on_interrupt`
+   * must be NULL: no application code runs in a served table.
+   */
+  zw_register_options reg;
+  /**
+   * Serve key ranges instead of single keys: args `[from, to]` (either may be null for an
+   * open end; `from` included, `to` excluded), kwargs `limit` and `reverse`; each record is
+   * one progressive result, the final result is `[count]` with kwargs `{"more": bool}`.
+   */
+  bool range;
+  /**
+   * With `range`: the most records one call returns, whatever its `limit` (0: 1000).
+   */
+  uint32_t max_range;
+} zw_serve_options;
 
 /**
  * Options of a subscription. Fill it with `zw_subscribe_options_init` first.
@@ -1273,6 +1299,62 @@ zw_result zw_router_listen(zw_router *r, const char *url, const char **bound_url
  * frees it. NULL is allowed.
  */
 void zw_router_free(zw_router *r);
+
+/**
+ * Fills `o` with the defaults: single keys, an exact registration.
+ */
+zw_result zw_serve_options_init(zw_serve_options *o);
+
+/**
+ * Registers `procedure` on `c` and answers its calls with the records of `t`, read in a read
+ * transaction per call and sent as passthru payloads (`ppt_scheme` `x_zerowamp`,
+ * `ppt_serializer` `flatbuffers` for a table of FlatBuffers records) — pinned in the map, not
+ * copied (MessagePack and CBOR over RawSocket write them with `writev`). Blocking: it waits for
+ * the dealer (`ZW_ERR_IN_CALLBACK` inside a callback).
+ *
+ * The key is the call's first argument, read by the table's key codec: u64 from a non-negative
+ * integer or 8 bytes (big-endian); uuid from 16 bytes or the canonical string; string from a
+ * string; bytes from bytes; composite from an array of parts by the same rules. A missing key
+ * is answered with the WAMP error `zerowamp.error.not_found`, a key that does not fit with
+ * `wamp.error.invalid_argument`. With `o->range`, calls name key ranges (see
+ * `zw_serve_options`). `o` may be NULL (single keys, exact registration).
+ *
+ * `t` need only live during this call (the registration keeps what it needs). On success
+ * `*out` is a registration handle: `zw_registration_unregister` stops serving; free it with
+ * `zw_registration_free` (which does not unregister).
+ */
+zw_result zw_serve_table(zw_client *c,
+                         const zw_table *t,
+                         const char *procedure,
+                         const zw_serve_options *o,
+                         zw_registration **out);
+
+/**
+ * Publishes every committed change of `t` to `topic` through `c`, until the feed is freed:
+ * after each committed write transaction, each key put into the table goes out as an EVENT
+ * whose payload is the record as committed (passthru, pinned — as `zw_serve_table` sends it);
+ * each key deleted as an EVENT with args `[key bytes]` and kwargs `{"deleted": true}`; a
+ * truncate as one EVENT with kwargs `{"truncated": true}`. Aborted transactions publish
+ * nothing.
+ *
+ * The events are published on the committing thread, right after `zw_txn_commit` succeeds,
+ * without waiting for the router; the feed sees the commits of this process only (LMDB tells
+ * no other process). An event that cannot be queued (not joined, send queue full) is lost and
+ * logged: a subscriber that needs every record reads the table after subscribing, then
+ * follows the feed.
+ *
+ * `t` need only live during this call. On success `*out` is the feed; `zw_change_feed_free`
+ * stops it. Freeing the client stops it too (the handle must still be freed).
+ */
+zw_result zw_table_publish_changes(const zw_table *t,
+                                   zw_client *c,
+                                   const char *topic,
+                                   zw_change_feed **out);
+
+/**
+ * Stops the feed (no event is published after this returns) and frees it. NULL is ignored.
+ */
+void zw_change_feed_free(zw_change_feed *f);
 
 /**
  * Fills `o` with the defaults (exact match).

@@ -28,8 +28,9 @@ mod layers {
     pub mod router;
     pub mod runtime;
     pub mod schema;
+    pub mod serve;
     pub mod store;
     pub mod transport;
     pub mod wamp;
 }
-pub use layers::{client, router, runtime, schema, store, transport, wamp};
+pub use layers::{client, router, runtime, schema, serve, store, transport, wamp};

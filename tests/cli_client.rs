@@ -1,7 +1,9 @@
 //! The client subcommands against `zerowamp router` on a free port: `register` answering
 //! `call` (fixed reply and echo), a missing procedure, `subscribe --count` with `publish`,
-//! and bad JSON on the command line.
+//! `serve` answering with the records of an LMDB table another process writes, and bad JSON
+//! on the command line.
 
+mod common;
 mod server_support;
 
 use std::io::{BufRead, BufReader};
@@ -229,7 +231,7 @@ fn bad_json_is_refused_before_connecting() {
 
 #[test]
 fn every_client_command_has_help_with_examples() {
-    for command in ["call", "publish", "subscribe", "register"] {
+    for command in ["call", "publish", "subscribe", "register", "serve"] {
         let out = Command::new(BINARY)
             .args([command, "--help"])
             .output()
@@ -343,4 +345,113 @@ fn auth_options_authenticate_with_ticket_wampcra_and_cryptosign() {
         &["call", "com.test.who", "--ticket", "t", "--secret", "s"],
     );
     assert_eq!(code, 2, "clap refuses two credentials: {stderr}");
+}
+
+/// The record bytes in `zerowamp call`'s output: one binary argument, which JSON writes as a
+/// string of NUL + base64.
+fn record_in(stdout: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let json: serde_json::Value = serde_json::from_str(stdout).expect("one JSON line");
+    let text = json["args"][0].as_str().expect("args[0] is a string");
+    let encoded = text
+        .strip_prefix('\0')
+        .expect("the binary convention: NUL + base64");
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64")
+}
+
+#[test]
+fn serve_answers_calls_with_the_records_of_a_table_another_process_writes() {
+    use zerowamp::store::PutFlags;
+    let (dir, env) = common::temp_env(&common::small());
+    let table = common::record_table(&env, "records");
+    let put = |id: u64| {
+        let mut txn = env.begin_write().expect("write");
+        txn.put(
+            &table,
+            &common::key(id),
+            &common::record(id),
+            PutFlags::default(),
+        )
+        .expect("put");
+        txn.commit().expect("commit");
+    };
+    for id in 1..=3 {
+        put(id);
+    }
+    let router = router();
+    let url = &router.urls[0];
+    let db = dir.path().to_string_lossy().into_owned();
+    let mut server = Background::start(
+        url,
+        &[
+            "serve",
+            "--db",
+            &db,
+            "--table",
+            "records",
+            "--procedure",
+            "com.test.records.get",
+            "--range-procedure",
+            "com.test.records.range",
+            "--serializer",
+            "cbor",
+        ],
+        "serving table 'records'",
+    );
+    for serializer in ["json", "msgpack", "cbor"] {
+        let (code, stdout, stderr) = run(
+            url,
+            &[
+                "call",
+                "com.test.records.get",
+                "2",
+                "--serializer",
+                serializer,
+            ],
+        );
+        assert_eq!(code, 0, "{serializer}: {stderr}");
+        assert_eq!(record_in(&stdout), common::record(2), "{serializer}");
+    }
+    // Written by this process after the server opened the table: served at once.
+    put(4);
+    let (code, stdout, stderr) = run(url, &["call", "com.test.records.get", "4"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(record_in(&stdout), common::record(4));
+
+    let (code, _, stderr) = run(url, &["call", "com.test.records.get", "9"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("zerowamp.error.not_found") && stderr.contains("key 9"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(url, &["call", "com.test.records.get", r#""nine""#]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("wamp.error.invalid_argument"), "{stderr}");
+    // `call` does not ask for progressive results, which a range needs: the range procedure
+    // is there and says so.
+    let (code, _, stderr) = run(url, &["call", "com.test.records.range", "1", "3"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("receive_progress"), "{stderr}");
+    assert_eq!(server.terminate(), 0, "SIGTERM ends serve cleanly");
+
+    // A table that is not there, named in the error.
+    let (code, _, stderr) = run(
+        url,
+        &[
+            "serve",
+            "--db",
+            &db,
+            "--table",
+            "nope",
+            "--procedure",
+            "com.test.nope",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--table nope") && stderr.contains("no table 'nope'"),
+        "{stderr}"
+    );
 }

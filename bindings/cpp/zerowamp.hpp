@@ -39,47 +39,76 @@
 // but cannot pass Views (or anything holding one) to each other — that fails at link time
 // instead of at run time.
 //
-// Handles. Env, Table, ReadTxn, WriteTxn and Cursor own one C handle each; they move, never copy,
-// and free the handle in their destructor (a WriteTxn not committed is rolled back). A moved-from
+// Handles. Env, Table, ReadTxn, WriteTxn, Cursor — and Router, Client, Call, Subscription,
+// Registration, Invocation, Message — own one C handle each; they move, never copy, and free the
+// handle in their destructor (a WriteTxn not committed is rolled back). A moved-from
 // or default-constructed handle is empty: its calls throw Error(ZW_ERR_NULL_ARGUMENT). Free a
 // Table after the transactions that use it (declaring the Table first does that). An Env may be
 // closed before its tables and transactions: their calls then throw Error(ZW_ERR_CLOSED). Each
 // class gives its C handle through c_handle(), for calls this header does not wrap.
 //
-// Threads follow the C objects: Env and Table may be shared by any number of threads; a ReadTxn
-// is used by one thread at a time; a WriteTxn stays on the thread that began it.
+// Threads follow the C objects: Env, Table, Router and Client may be shared by any number of
+// threads; a ReadTxn is used by one thread at a time; a WriteTxn stays on the thread that began
+// it; an Invocation may be answered from any thread.
 //
 // ABI check. The first object made through this header (EnvOptions, TableOptions, Env::open)
 // compares zw_abi_version() of the loaded library with the ZW_ABI_VERSION this header was
 // compiled with, and throws zerowamp::AbiMismatch when they differ — before any struct crosses
 // the boundary.
 //
-// Callbacks (for the WAMP objects to come: client, router). The C ABI registers a callback as
-// (cb, void *userdata, void (*free_userdata)(void *)) and calls free_userdata exactly once, when
-// it drops the registration. The C++ side will take any callable F by value and:
-//   1. move it to the heap, held by a std::unique_ptr<F> until the C call has succeeded, so that a
-//      failed registration frees it here and a successful one hands it over (release()) — this
-//      needs the C ABI to promise that a failed registration never calls free_userdata;
-//   2. pass `&detail::trampoline<F, Args...>` as cb: a function that casts userdata back to F&,
-//      calls it, and catches every exception (recording it for the caller, never unwinding into
-//      the library);
-//   3. pass `&detail::finalize<F>` (which deletes the F) as free_userdata.
-// Borrowed arguments of a callback (payload Views) are valid only during the call, as in C.
-// New classes (Client, Router...) follow the handles here: one C handle in a std::unique_ptr with
-// detail::Free<zw_x_free>, move-only, calls checked with detail::check().
+// WAMP. A Router runs in the process (zw_router); a Client (zw_client) joins a realm over
+// WebSocket or RawSocket and calls, publishes, subscribes and registers — from any thread:
+//
+//     zerowamp::Router router = zerowamp::Router::start();
+//     std::string url = router.listen("rs://127.0.0.1:0");           // the port it bound
+//     zerowamp::Client client = zerowamp::Client::connect(url, "realm1");
+//     zerowamp::Registration reg = client.register_procedure("app.get", [&](zerowamp::Invocation &&inv) {
+//         zerowamp::ReadTxn txn = env.begin_read();
+//         std::optional<zerowamp::View> value = txn.get(records, key_from(inv.message()));
+//         if (!value) return inv.error("app.error.not_found");
+//         inv.yield(zerowamp::Payload::record(*value, txn));          // pinned: sent without a copy
+//     });
+//     zerowamp::Message result = client.call("app.get", zerowamp::Payload::json("[42]"));
+//     std::optional<zerowamp::View> record = result.binary();        // in the received frame
+//
+// A peer's ERROR reply throws zerowamp::WampError (an Error with code() ZW_ERR_WAMP) carrying the
+// error URI and the arguments as JSON text. A Payload says what goes out: nothing, a record
+// (Payload Passthru, FlatBuffers), one binary argument, or JSON args/kwargs; a record or binary
+// Payload borrows its bytes until the call that takes it returns — unless it pins the read
+// transaction they live in (Payload::record(view, txn)): then the bytes go out without a copy and
+// the transaction may end right after that call. A Message in a callback is a MessageView:
+// borrowed, valid until the callback returns, like the Views it gives (checked like Views of a
+// transaction under ZEROWAMP_CHECK_VIEWS); the blocking call() returns an owned Message.
+//
+// Callbacks are any callables (lambdas), taken by value. The C ABI registers a callback as
+// (cb, void *userdata, void (*free_userdata)(void *)) and calls free_userdata exactly once — also
+// when the registering call fails — once it will not call cb again. The C++ side moves the
+// callable to the heap and hands it over: cb is a trampoline that casts userdata back and calls
+// it, free_userdata deletes it (its captures are destroyed then, on whichever thread the library
+// drops it: after unsubscribe()/unregister(), after a call's result, or in the Client's
+// destructor at the latest). Exceptions never cross into the library: a trampoline catches what
+// a callback throws and reports it on stderr; an invocation handler that throws before answering
+// answers wamp.error.runtime_error with the exception's text. Callbacks run on the client's I/O
+// thread — or, with ClientOptions::caller_driven(), inside Client::dispatch() on the thread that
+// calls it. They must not block on the client (a blocking call inside one throws
+// Error(ZW_ERR_IN_CALLBACK)).
 
 #ifndef ZEROWAMP_HPP
 #define ZEROWAMP_HPP
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -113,6 +142,72 @@ public:
 
 private:
     zw_result code_;
+};
+
+namespace detail {
+
+/// `text` as a JSON string literal. Bytes outside ASCII become '?': an exception's text is
+/// not promised to be UTF-8, and the library refuses JSON that is not.
+inline std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        unsigned char byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+            out += escaped;
+        } else {
+            out += byte < 0x80 ? c : '?';
+        }
+    }
+    out += '"';
+    return out;
+}
+
+} // namespace detail
+
+/// A WAMP ERROR from the peer: code() is ZW_ERR_WAMP, uri() the error URI (e.g.
+/// "wamp.error.no_such_procedure"), and the error's arguments as JSON text. A call's ERROR comes
+/// whole; for a refused subscribe, register, unsubscribe, unregister or acknowledged publish the
+/// library passes on only the URI and the first argument when it is a string.
+class WampError : public Error {
+public:
+    WampError(std::string uri, std::string args_json, std::string kwargs_json)
+        : Error(ZW_ERR_WAMP, describe(uri, args_json, kwargs_json)), uri_(std::move(uri)),
+          args_json_(std::move(args_json)), kwargs_json_(std::move(kwargs_json)) {}
+
+    /// The WampError of a failed request, from the library's detail message "URI" or
+    /// "URI: first argument".
+    static WampError from_detail(const std::string &message) {
+        std::size_t colon = message.find(": ");
+        std::string uri = message.substr(0, colon);
+        std::string args =
+            colon == std::string::npos ? "[]" : "[" + detail::json_string(message.substr(colon + 2)) + "]";
+        return WampError(message, std::move(uri), std::move(args), "{}");
+    }
+
+    const std::string &uri() const noexcept { return uri_; }
+    /// The ERROR's positional arguments, a JSON array ("[]" if none).
+    const std::string &args_json() const noexcept { return args_json_; }
+    /// The ERROR's keyword arguments, a JSON object ("{}" if none).
+    const std::string &kwargs_json() const noexcept { return kwargs_json_; }
+
+private:
+    WampError(const std::string &message, std::string uri, std::string args_json, std::string kwargs_json)
+        : Error(ZW_ERR_WAMP, message), uri_(std::move(uri)), args_json_(std::move(args_json)),
+          kwargs_json_(std::move(kwargs_json)) {}
+    static std::string describe(const std::string &uri, const std::string &args, const std::string &kwargs) {
+        std::string text = uri;
+        if (args != "[]") text += " " + args;
+        if (kwargs != "{}") text += " " + kwargs;
+        return text;
+    }
+    std::string uri_;
+    std::string args_json_;
+    std::string kwargs_json_;
 };
 
 /// The loaded libzerowamp speaks another C ABI than the zerowamp.h this program was built with.
@@ -159,6 +254,7 @@ inline std::string last_error_message() {
 [[noreturn]] inline void fail(zw_result code) {
     std::string message = last_error_message();
     if (message.empty()) message = zw_strerror(code);
+    if (code == ZW_ERR_WAMP) throw WampError::from_detail(message);
     throw Error(code, message);
 }
 
@@ -208,6 +304,48 @@ template <class C>
 struct is_byte_container<C, std::void_t<decltype(std::declval<const C &>().data()),
                                         decltype(std::declval<const C &>().size())>>
     : is_byte<std::remove_cv_t<std::remove_pointer_t<decltype(std::declval<const C &>().data())>>> {};
+
+/// The free_userdata of a callback registration: deletes the callable the C++ side handed over.
+template <class F> void finalize(void *userdata) noexcept { delete static_cast<F *>(userdata); }
+
+/// The text of the exception being handled (call inside a catch block).
+inline std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const std::exception &e) {
+        return e.what();
+    } catch (...) {
+        return "an exception not derived from std::exception";
+    }
+}
+
+/// Reports on stderr an exception a callback threw (call inside a catch block): it must not
+/// unwind into the library, and there is no caller to hand it to. Allocates nothing.
+inline void report_callback_exception(const char *callback) noexcept {
+    try {
+        throw;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "zerowamp: %s threw: %s (caught at the C boundary)\n", callback, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "zerowamp: %s threw an exception not derived from std::exception (caught at the C "
+                             "boundary)\n",
+                     callback);
+    }
+}
+
+/// A duration as the C options' milliseconds (negative: 0; too long: the most that fits).
+inline std::uint32_t millis(std::chrono::milliseconds duration) noexcept {
+    auto count = duration.count();
+    if (count <= 0) return 0;
+    if (static_cast<unsigned long long>(count) > std::numeric_limits<std::uint32_t>::max())
+        return std::numeric_limits<std::uint32_t>::max();
+    return static_cast<std::uint32_t>(count);
+}
+
+/// The NUL-terminated text of an optional string, or NULL.
+inline const char *c_str_or_null(const std::optional<std::string> &text) noexcept {
+    return text ? text->c_str() : nullptr;
+}
 
 } // namespace detail
 
@@ -285,6 +423,7 @@ public:
 private:
     friend class Txn;
     friend class Cursor;
+    friend class MessageView;
 
 #if ZEROWAMP_CHECK_VIEWS
     View(zw_slice slice, std::shared_ptr<const detail::Epoch> epoch) noexcept
@@ -843,6 +982,915 @@ inline std::uint64_t Table::count(const Txn &txn) const {
     detail::check(zw_table_count(table_.get(), txn.c_handle(), &n));
     return n;
 }
+
+} // inline namespace checked_views / unchecked_views
+
+// --- WAMP: options and the router (one type in every ZEROWAMP_CHECK_VIEWS mode) ----------------
+
+/// The serializers a Client offers (ZW_SERIALIZER_*).
+enum class Serializer : std::uint32_t {
+    automatic = ZW_SERIALIZER_DEFAULT, ///< offer CBOR, MessagePack and JSON
+    json = ZW_SERIALIZER_JSON,
+    msgpack = ZW_SERIALIZER_MSGPACK,
+    cbor = ZW_SERIALIZER_CBOR,
+    flatbuffers = ZW_SERIALIZER_FLATBUFFERS,
+};
+
+/// How a topic or procedure URI matches (ZW_MATCH_*).
+enum class Match : std::uint32_t {
+    exact = ZW_MATCH_EXACT,
+    prefix = ZW_MATCH_PREFIX,
+    wildcard = ZW_MATCH_WILDCARD,
+};
+
+/// Which of several callees of a shared registration gets an invocation (ZW_INVOKE_*).
+enum class Invoke : std::uint32_t {
+    single = ZW_INVOKE_SINGLE,
+    roundrobin = ZW_INVOKE_ROUNDROBIN,
+    random = ZW_INVOKE_RANDOM,
+    first = ZW_INVOKE_FIRST,
+    last = ZW_INVOKE_LAST,
+};
+
+/// How Call::cancel treats the callee (ZW_CANCEL_*).
+enum class CancelMode : std::uint32_t {
+    skip = ZW_CANCEL_SKIP,            ///< answer the caller at once, let the callee run on
+    kill = ZW_CANCEL_KILL,            ///< interrupt the callee, answer the caller when it stops
+    killnowait = ZW_CANCEL_KILLNOWAIT, ///< interrupt the callee and answer the caller at once
+};
+
+/// What a Payload or a received message carries (ZW_PAYLOAD_*).
+enum class PayloadKind : std::uint32_t {
+    none = ZW_PAYLOAD_NONE,     ///< no arguments
+    record = ZW_PAYLOAD_RECORD, ///< a FlatBuffers record (Payload Passthru Mode)
+    binary = ZW_PAYLOAD_BINARY, ///< one binary positional argument
+    json = ZW_PAYLOAD_JSON,     ///< arguments as JSON text
+};
+
+/// How a Client connects; starts from the library's defaults (zw_client_options_init:
+/// reconnecting, 10 s to connect, 30 s per call, 16 MiB queue and messages, own I/O thread).
+/// The strings are copied.
+class ClientOptions {
+public:
+    ClientOptions() {
+        detail::ensure_abi();
+        detail::check(zw_client_options_init(&options_));
+    }
+    ClientOptions &serializer(Serializer serializer) noexcept {
+        options_.serializer = static_cast<std::uint32_t>(serializer);
+        return *this;
+    }
+    ClientOptions &authid(std::string id) { return set(authid_, std::move(id)); }
+    ClientOptions &authrole(std::string role) { return set(authrole_, std::move(role)); }
+    /// Ticket authentication.
+    ClientOptions &ticket(std::string ticket) { return set(ticket_, std::move(ticket)); }
+    /// WAMP-CRA authentication.
+    ClientOptions &wampcra_secret(std::string secret) { return set(wampcra_secret_, std::move(secret)); }
+    /// WAMP-Cryptosign authentication: the Ed25519 private seed, 64 hex digits.
+    ClientOptions &cryptosign_seed_hex(std::string seed) { return set(cryptosign_seed_hex_, std::move(seed)); }
+    /// The PEM file of the CA to trust for wss:// and rss:// (default: the system's roots).
+    ClientOptions &tls_ca_file(std::string path) { return set(tls_ca_file_, std::move(path)); }
+    /// The name to check the server's certificate against (default: the URL's host).
+    ClientOptions &tls_server_name(std::string name) { return set(tls_server_name_, std::move(name)); }
+    /// Reconnect (and rejoin) when the session is lost; on by default.
+    ClientOptions &reconnect(bool on = true) noexcept {
+        options_.reconnect = on;
+        return *this;
+    }
+    /// The first and the longest wait between reconnection attempts (0: the library's default).
+    ClientOptions &reconnect_delay(std::chrono::milliseconds initial, std::chrono::milliseconds max) noexcept {
+        options_.reconnect_initial_ms = detail::millis(initial);
+        options_.reconnect_max_ms = detail::millis(max);
+        return *this;
+    }
+    /// At most this many reconnection attempts in a row (0: no limit).
+    ClientOptions &reconnect_max_attempts(std::uint32_t attempts) noexcept {
+        options_.reconnect_max_attempts = attempts;
+        return *this;
+    }
+    ClientOptions &connect_timeout(std::chrono::milliseconds timeout) noexcept {
+        options_.connect_timeout_ms = detail::millis(timeout);
+        return *this;
+    }
+    /// The default timeout of a call (0: none).
+    ClientOptions &call_timeout(std::chrono::milliseconds timeout) noexcept {
+        options_.call_timeout_ms = detail::millis(timeout);
+        return *this;
+    }
+    /// The timeout of subscribe, register, acknowledged publish and the like.
+    ClientOptions &request_timeout(std::chrono::milliseconds timeout) noexcept {
+        options_.request_timeout_ms = detail::millis(timeout);
+        return *this;
+    }
+    /// The most bytes queued for sending; past it a request throws Error(ZW_ERR_QUEUE_FULL).
+    ClientOptions &send_queue_limit(std::size_t bytes) noexcept {
+        options_.send_queue_limit = bytes;
+        return *this;
+    }
+    /// With a full send queue, wait up to this long for room before failing (0: fail at once).
+    ClientOptions &send_block(std::chrono::milliseconds wait) noexcept {
+        options_.send_block_ms = detail::millis(wait);
+        return *this;
+    }
+    ClientOptions &max_message_size(std::size_t bytes) noexcept {
+        options_.max_message_size = bytes;
+        return *this;
+    }
+    /// Run callbacks only inside Client::dispatch() on the caller's thread (poll Client::fd()),
+    /// not on the client's I/O thread.
+    ClientOptions &caller_driven(bool on = true) noexcept {
+        options_.caller_driven = on;
+        return *this;
+    }
+
+    /// The C form, pointing into this object.
+    zw_client_options c_options() const noexcept {
+        zw_client_options options = options_;
+        options.authid = detail::c_str_or_null(authid_);
+        options.authrole = detail::c_str_or_null(authrole_);
+        options.ticket = detail::c_str_or_null(ticket_);
+        options.wampcra_secret = detail::c_str_or_null(wampcra_secret_);
+        options.cryptosign_seed_hex = detail::c_str_or_null(cryptosign_seed_hex_);
+        options.tls_ca_file = detail::c_str_or_null(tls_ca_file_);
+        options.tls_server_name = detail::c_str_or_null(tls_server_name_);
+        return options;
+    }
+
+private:
+    ClientOptions &set(std::optional<std::string> &field, std::string value) {
+        field = std::move(value);
+        return *this;
+    }
+    zw_client_options options_;
+    std::optional<std::string> authid_, authrole_, ticket_, wampcra_secret_, cryptosign_seed_hex_, tls_ca_file_,
+        tls_server_name_;
+};
+
+/// The options of one call.
+class CallOptions {
+public:
+    /// This call's timeout (default: the client's call_timeout).
+    CallOptions &timeout(std::chrono::milliseconds timeout) noexcept {
+        timeout_ms_ = detail::millis(timeout);
+        return *this;
+    }
+    /// Ask the router to tell the callee who calls.
+    CallOptions &disclose_me(bool on = true) noexcept {
+        disclose_me_ = on;
+        return *this;
+    }
+
+    /// The C form, without progressive results (Client::call_progressive adds them).
+    zw_call_options c_options() const {
+        zw_call_options options;
+        detail::check(zw_call_options_init(&options));
+        options.timeout_ms = timeout_ms_;
+        options.disclose_me = disclose_me_;
+        return options;
+    }
+
+private:
+    std::uint32_t timeout_ms_ = 0;
+    bool disclose_me_ = false;
+};
+
+/// The options of one publication; the session-id lists are copied.
+class PublishOptions {
+public:
+    PublishOptions() { detail::check(zw_publish_options_init(&options_)); }
+    /// Wait for the broker's answer: Client::publish then returns the publication id, and a
+    /// refused publication throws WampError.
+    PublishOptions &acknowledge(bool on = true) noexcept {
+        options_.acknowledge = on;
+        return *this;
+    }
+    /// Leave the publisher out even when it is subscribed (on by default, as the spec says).
+    PublishOptions &exclude_me(bool on = true) noexcept {
+        options_.exclude_me = on;
+        return *this;
+    }
+    PublishOptions &disclose_me(bool on = true) noexcept {
+        options_.disclose_me = on;
+        return *this;
+    }
+    /// Sessions that must not receive the event.
+    PublishOptions &exclude(std::vector<std::uint64_t> sessions) {
+        exclude_ = std::move(sessions);
+        return *this;
+    }
+    /// Only these sessions may receive the event.
+    PublishOptions &eligible(std::vector<std::uint64_t> sessions) {
+        eligible_ = std::move(sessions);
+        return *this;
+    }
+
+    /// The C form, pointing into this object.
+    zw_publish_options c_options() const noexcept {
+        zw_publish_options options = options_;
+        options.exclude = exclude_.empty() ? nullptr : exclude_.data();
+        options.exclude_len = exclude_.size();
+        options.eligible = eligible_.empty() ? nullptr : eligible_.data();
+        options.eligible_len = eligible_.size();
+        return options;
+    }
+    bool acknowledged() const noexcept { return options_.acknowledge; }
+
+private:
+    zw_publish_options options_;
+    std::vector<std::uint64_t> exclude_, eligible_;
+};
+
+/// The options of a subscription.
+class SubscribeOptions {
+public:
+    SubscribeOptions() { detail::check(zw_subscribe_options_init(&options_)); }
+    SubscribeOptions &match(Match match) noexcept {
+        options_.match = static_cast<std::uint32_t>(match);
+        return *this;
+    }
+    const zw_subscribe_options &c_options() const noexcept { return options_; }
+
+private:
+    zw_subscribe_options options_;
+};
+
+/// The options of a registration (the interrupt handler is an argument of
+/// Client::register_procedure).
+class RegisterOptions {
+public:
+    RegisterOptions() { detail::check(zw_register_options_init(&options_)); }
+    RegisterOptions &match(Match match) noexcept {
+        options_.match = static_cast<std::uint32_t>(match);
+        return *this;
+    }
+    /// Share the procedure with other callees, picked by this policy.
+    RegisterOptions &invoke(Invoke policy) noexcept {
+        options_.invoke = static_cast<std::uint32_t>(policy);
+        return *this;
+    }
+    /// Ask the router to tell who calls.
+    RegisterOptions &disclose_caller(bool on = true) noexcept {
+        options_.disclose_caller = on;
+        return *this;
+    }
+    const zw_register_options &c_options() const noexcept { return options_; }
+
+private:
+    zw_register_options options_;
+};
+
+/// A WAMP router running in this process (zw_router): its listeners accept WebSocket and
+/// RawSocket clients. Destroying it (or close()) stops it gracefully: every session gets GOODBYE.
+class Router {
+public:
+    Router() noexcept = default;
+
+    /// The command line's defaults, with no listener yet: add them with listen().
+    static Router start() { return begin(nullptr, nullptr); }
+    /// A router configured by TOML text (the `zerowamp router` configuration format); errors name
+    /// the line and field.
+    static Router from_config(const std::string &toml) { return begin(toml.c_str(), nullptr); }
+    /// A router configured by the TOML file at `path`.
+    static Router from_file(const std::string &path) { return begin(nullptr, path.c_str()); }
+
+    /// Listens on `url` (e.g. "ws://127.0.0.1:8080/ws", "rs://127.0.0.1:0") and returns the URL
+    /// it bound — with the port the system picked for port 0.
+    std::string listen(const std::string &url) {
+        const char *bound = nullptr;
+        detail::check(zw_router_listen(router_.get(), url.c_str(), &bound));
+        return bound ? std::string(bound) : url;
+    }
+    /// Stops now (the destructor does it otherwise).
+    void close() noexcept { router_.reset(); }
+
+    zw_router *c_handle() const noexcept { return router_.get(); }
+    explicit operator bool() const noexcept { return router_ != nullptr; }
+
+private:
+    static Router begin(const char *toml, const char *path) {
+        detail::ensure_abi();
+        zw_router *router = nullptr;
+        detail::check(zw_router_start(toml, path, &router));
+        return Router(router);
+    }
+    explicit Router(zw_router *router) noexcept : router_(router) {}
+    std::unique_ptr<zw_router, detail::Free<zw_router_free>> router_;
+};
+
+#if ZEROWAMP_CHECK_VIEWS
+inline namespace checked_views {
+#else
+inline namespace unchecked_views {
+#endif
+
+// --- WAMP: payloads and messages ----------------------------------------------------------------
+
+/// What a call, a publication or an answer carries. A record or binary Payload borrows its bytes
+/// (and its pin) until the call that takes it returns; a JSON Payload holds its text.
+class Payload {
+public:
+    /// No arguments.
+    Payload() noexcept = default;
+
+    /// A FlatBuffers record, sent in Payload Passthru Mode: `bytes` from `txn` (a get() or a
+    /// cursor of it). The transaction's snapshot is pinned until the bytes are written, so they go
+    /// out without a copy and `txn` may end as soon as the call taking this Payload returns.
+    static Payload record(View bytes, const ReadTxn &txn) noexcept { return Payload(ZW_PAYLOAD_RECORD, bytes, &txn); }
+    /// A FlatBuffers record from anywhere: copied once before the call taking it returns.
+    static Payload record(View bytes) noexcept { return Payload(ZW_PAYLOAD_RECORD, bytes, nullptr); }
+    /// One binary positional argument (args = [bytes]), pinned in `txn` as record() does.
+    static Payload binary(View bytes, const ReadTxn &txn) noexcept { return Payload(ZW_PAYLOAD_BINARY, bytes, &txn); }
+    /// One binary positional argument, copied once before the call taking it returns.
+    static Payload binary(View bytes) noexcept { return Payload(ZW_PAYLOAD_BINARY, bytes, nullptr); }
+    // A Payload keeps a pointer to its transaction: not to a temporary one.
+    static Payload record(View, const ReadTxn &&) = delete;
+    static Payload binary(View, const ReadTxn &&) = delete;
+    /// Arguments as JSON text: `args_json` an array, `kwargs_json` an object; an empty string
+    /// leaves that part out. Invalid JSON makes the call taking it throw
+    /// Error(ZW_ERR_INVALID_ARGUMENT). There is no binary in JSON text: use binary().
+    static Payload json(std::string args_json, std::string kwargs_json = std::string()) {
+        Payload payload;
+        payload.kind_ = ZW_PAYLOAD_JSON;
+        payload.args_json_ = std::move(args_json);
+        payload.kwargs_json_ = std::move(kwargs_json);
+        return payload;
+    }
+
+    PayloadKind kind() const noexcept { return static_cast<PayloadKind>(kind_); }
+
+    /// The C form, pointing into this Payload (and at the bytes it borrows).
+    zw_payload c_payload() const noexcept {
+        zw_payload payload{};
+        payload.kind = kind_;
+        if (kind_ == ZW_PAYLOAD_RECORD || kind_ == ZW_PAYLOAD_BINARY) payload.data = bytes_.c_slice();
+        payload.pin = pin_ ? pin_->c_handle() : nullptr;
+        if (kind_ == ZW_PAYLOAD_JSON) {
+            payload.args_json = args_json_.empty() ? nullptr : args_json_.c_str();
+            payload.kwargs_json = kwargs_json_.empty() ? nullptr : kwargs_json_.c_str();
+        }
+        return payload;
+    }
+
+private:
+    Payload(std::uint32_t kind, View bytes, const ReadTxn *pin) noexcept : kind_(kind), bytes_(bytes), pin_(pin) {}
+
+    std::uint32_t kind_ = ZW_PAYLOAD_NONE;
+    View bytes_;
+    const ReadTxn *pin_ = nullptr;
+    std::string args_json_, kwargs_json_;
+};
+
+/// A received RESULT, EVENT, INVOCATION or ERROR, borrowed (zw_message). Copies are cheap and
+/// borrow the same message. In a callback it is valid until the callback returns; from a Message,
+/// while that Message lives; from an Invocation, until it is answered. So are the Views and
+/// string_views it gives. Under ZEROWAMP_CHECK_VIEWS, touching it or its Views later aborts with a
+/// message (string_views are not checked).
+class MessageView {
+public:
+    /// The WAMP name of the passthru scheme and serializer of a record.
+    struct Passthru {
+        std::string_view scheme;
+        std::optional<std::string_view> serializer;
+    };
+
+    /// What the message carries: record (passthru), binary (args == [bytes]), json or none.
+    PayloadKind kind() const noexcept { return static_cast<PayloadKind>(zw_message_payload_kind(message())); }
+    /// The bytes of a record or binary message, inside the received frame (no copy); std::nullopt
+    /// for the other kinds.
+    std::optional<View> binary() const {
+        zw_slice bytes{nullptr, 0};
+        zw_result rc = zw_message_binary(message(), &bytes);
+        if (rc == ZW_NOT_FOUND) return std::nullopt;
+        detail::check(rc);
+        return borrowed(bytes);
+    }
+    /// The positional arguments as a JSON array ("[]" if none); binary values render as
+    /// {"$bytes":"<base64>"}.
+    std::string_view args_json() const { return text(zw_message_args_json); }
+    /// The keyword arguments as a JSON object ("{}" if none).
+    std::string_view kwargs_json() const { return text(zw_message_kwargs_json); }
+    /// The message's details (options) as a JSON object.
+    std::string_view details_json() const { return text(zw_message_details_json); }
+    /// The error URI of an ERROR; std::nullopt for the other messages.
+    std::optional<std::string_view> error_uri() const {
+        const char *uri = nullptr;
+        zw_result rc = zw_message_error_uri(message(), &uri);
+        if (rc == ZW_NOT_FOUND) return std::nullopt;
+        detail::check(rc);
+        return std::string_view(uri);
+    }
+    /// The passthru scheme and serializer of a record; std::nullopt when the message is not one.
+    std::optional<Passthru> passthru() const {
+        const char *scheme = nullptr, *serializer = nullptr;
+        zw_result rc = zw_message_passthru(message(), &scheme, &serializer);
+        if (rc == ZW_NOT_FOUND) return std::nullopt;
+        detail::check(rc);
+        Passthru out{scheme, std::nullopt};
+        if (serializer) out.serializer = std::string_view(serializer);
+        return out;
+    }
+    /// The call's request id, the publication id, or the invocation id.
+    std::uint64_t request_id() const noexcept { return zw_message_request_id(message()); }
+
+    const zw_message *c_handle() const noexcept { return message(); }
+
+protected:
+    MessageView() noexcept = default;
+#if ZEROWAMP_CHECK_VIEWS
+    MessageView(const zw_message *message, std::shared_ptr<detail::Epoch> epoch) noexcept
+        : message_(message), epoch_(std::move(epoch)),
+          generation_(epoch_ ? epoch_->value.load(std::memory_order_relaxed) : 0) {}
+    /// Marks this message, its copies and its Views as dead.
+    void expire() noexcept {
+        if (epoch_) epoch_->value.fetch_add(1, std::memory_order_relaxed);
+    }
+    const zw_message *message() const noexcept {
+        if (epoch_ && epoch_->value.load(std::memory_order_relaxed) != generation_) {
+            std::fputs("zerowamp: a received message (or a View of it) was used after its callback returned, "
+                       "its Message was destroyed, or its Invocation was answered (see \"WAMP\" in zerowamp.hpp)\n",
+                       stderr);
+            std::abort();
+        }
+        return message_;
+    }
+    View borrowed(zw_slice slice) const noexcept { return View(slice, epoch_); }
+
+    const zw_message *message_ = nullptr;
+    std::shared_ptr<detail::Epoch> epoch_;
+    std::uint64_t generation_ = 0;
+#else
+    MessageView(const zw_message *message, std::shared_ptr<detail::Epoch>) noexcept : message_(message) {}
+    void expire() noexcept {}
+    const zw_message *message() const noexcept { return message_; }
+    View borrowed(zw_slice slice) const noexcept { return View(slice.data, slice.len); }
+
+    const zw_message *message_ = nullptr;
+#endif
+
+    /// A fresh generation counter for a message's lifetime (none without checks).
+    static std::shared_ptr<detail::Epoch> new_epoch() {
+#if ZEROWAMP_CHECK_VIEWS
+        return std::make_shared<detail::Epoch>();
+#else
+        return nullptr;
+#endif
+    }
+
+private:
+    friend class Client;
+    friend class Invocation;
+
+    std::string_view text(zw_result (*get)(const zw_message *, const char **)) const {
+        const char *out = nullptr;
+        detail::check(get(message(), &out));
+        return std::string_view(out);
+    }
+
+    /// A message lent to a callback: its view expires when the callback returns.
+    class Lent;
+};
+
+class MessageView::Lent {
+public:
+    explicit Lent(const zw_message *message) : view_(message, new_epoch()) {}
+    ~Lent() { view_.expire(); }
+    Lent(const Lent &) = delete;
+    Lent &operator=(const Lent &) = delete;
+    const MessageView &view() const noexcept { return view_; }
+
+private:
+    MessageView view_;
+};
+
+/// An owned message (zw_message): the blocking Client::call's RESULT. Move-only; its
+/// MessageView (it is one) and the Views it gives live as long as it does.
+class Message : public MessageView {
+public:
+    Message() noexcept = default;
+    Message(Message &&other) noexcept : MessageView(std::move(other)) { other.message_ = nullptr; }
+    Message &operator=(Message &&other) noexcept {
+        if (this != &other) {
+            release();
+            MessageView::operator=(std::move(other));
+            other.message_ = nullptr;
+        }
+        return *this;
+    }
+    Message(const Message &) = delete;
+    Message &operator=(const Message &) = delete;
+    ~Message() { release(); }
+
+    explicit operator bool() const noexcept { return message_ != nullptr; }
+
+private:
+    friend class Client;
+    explicit Message(zw_message *message) : MessageView(message, new_epoch()) {}
+    void release() noexcept {
+        if (!message_) return;
+        expire();
+        zw_message_free(const_cast<zw_message *>(message_));
+        message_ = nullptr;
+    }
+};
+
+/// The WampError an ERROR message stands for (its URI and arguments copied).
+inline WampError to_wamp_error(const MessageView &error) {
+    std::optional<std::string_view> uri = error.error_uri();
+    return WampError(std::string(uri ? *uri : std::string_view("wamp.error.runtime_error")),
+                     std::string(error.args_json()), std::string(error.kwargs_json()));
+}
+
+/// What a call_async or call_progressive callback gets: a RESULT (or a progressive one), a
+/// WAMP ERROR, or another failure (timeout, cancel, session lost...). Borrowed, valid during the
+/// callback.
+class CallResult {
+public:
+    zw_result status() const noexcept { return status_; }
+    bool ok() const noexcept { return status_ == ZW_OK; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The RESULT when ok(), the ERROR when status() is ZW_ERR_WAMP; std::nullopt otherwise.
+    const std::optional<MessageView> &message() const noexcept { return message_; }
+    /// The RESULT; when the call failed, throws its error instead (see rethrow()).
+    const MessageView &value() const {
+        if (!ok() || !message_) rethrow();
+        return *message_;
+    }
+    /// Throws the failure: WampError for a WAMP ERROR, Error with the code and the library's
+    /// message for the rest (ZW_ERR_TIMEOUT and ZW_ERR_CANCELED for wamp.error.timeout and
+    /// wamp.error.canceled). Does nothing when ok().
+    void rethrow() const {
+        if (ok()) return;
+        if (status_ == ZW_ERR_WAMP && message_) throw to_wamp_error(*message_);
+        std::string text = error_text_.empty() ? std::string(zw_strerror(status_)) : error_text_;
+        if (status_ == ZW_ERR_WAMP) throw WampError::from_detail(text);
+        throw Error(status_, text);
+    }
+
+private:
+    friend class Client;
+    CallResult(zw_result status, const MessageView *message)
+        : status_(status), message_(message ? std::optional<MessageView>(*message) : std::nullopt),
+          error_text_(status == ZW_OK || status == ZW_ERR_WAMP ? std::string() : detail::last_error_message()) {}
+
+    zw_result status_;
+    std::optional<MessageView> message_;
+    std::string error_text_;
+};
+
+// --- WAMP: handles ------------------------------------------------------------------------------
+
+/// A call in flight (zw_call_handle), from call_async or call_progressive: it can be canceled.
+/// Dropping the handle does not cancel the call.
+class Call {
+public:
+    Call() noexcept = default;
+    /// Asks the router to cancel the call; the result callback then gets ZW_ERR_CANCELED (or the
+    /// callee's answer, if it came first).
+    void cancel(CancelMode mode = CancelMode::kill) {
+        detail::check(zw_call_cancel(call_.get(), static_cast<std::uint32_t>(mode)));
+    }
+    zw_call_handle *c_handle() const noexcept { return call_.get(); }
+    explicit operator bool() const noexcept { return call_ != nullptr; }
+
+private:
+    friend class Client;
+    explicit Call(zw_call_handle *call) noexcept : call_(call) {}
+    std::unique_ptr<zw_call_handle, detail::Free<zw_call_free>> call_;
+};
+
+/// A subscription (zw_subscription). Dropping the handle does NOT unsubscribe: events keep
+/// coming until unsubscribe() or until the client leaves or is destroyed.
+class Subscription {
+public:
+    Subscription() noexcept = default;
+    /// Unsubscribes (blocking). The callback is destroyed once no more events can come.
+    void unsubscribe() { detail::check(zw_subscription_unsubscribe(subscription_.get())); }
+    zw_subscription *c_handle() const noexcept { return subscription_.get(); }
+    explicit operator bool() const noexcept { return subscription_ != nullptr; }
+
+private:
+    friend class Client;
+    explicit Subscription(zw_subscription *subscription) noexcept : subscription_(subscription) {}
+    std::unique_ptr<zw_subscription, detail::Free<zw_subscription_free>> subscription_;
+};
+
+/// A registered procedure (zw_registration). Dropping the handle does NOT unregister: the
+/// procedure is served until unregister() or until the client leaves or is destroyed.
+class Registration {
+public:
+    Registration() noexcept = default;
+    /// Unregisters (blocking). The callbacks are destroyed once no more invocations can come.
+    void unregister() { detail::check(zw_registration_unregister(registration_.get())); }
+    zw_registration *c_handle() const noexcept { return registration_.get(); }
+    explicit operator bool() const noexcept { return registration_ != nullptr; }
+
+private:
+    friend class Client;
+    explicit Registration(zw_registration *registration) noexcept : registration_(registration) {}
+    std::unique_ptr<zw_registration, detail::Free<zw_registration_free>> registration_;
+};
+
+/// A call to one of our procedures (zw_invocation), owned: answer it once — yield() or error() —
+/// from any thread, at any time; progress() as often as the caller wants_progress(). Move-only;
+/// destroying it unanswered answers wamp.error.runtime_error. Answering after the session ended
+/// throws Error(ZW_ERR_INVOCATION_GONE).
+class Invocation {
+public:
+    Invocation() noexcept = default;
+    Invocation(Invocation &&) noexcept = default;
+    Invocation &operator=(Invocation &&other) noexcept {
+        if (this != &other) {
+            finish();
+            invocation_ = std::move(other.invocation_);
+            epoch_ = std::move(other.epoch_);
+        }
+        return *this;
+    }
+    ~Invocation() { finish(); }
+
+    /// The INVOCATION: arguments, details. Valid until this Invocation is answered or destroyed.
+    MessageView message() const noexcept { return MessageView(zw_invocation_message(invocation_.get()), epoch_); }
+    std::uint64_t id() const noexcept { return zw_invocation_id(invocation_.get()); }
+    /// The caller asked for progressive results.
+    bool wants_progress() const noexcept { return zw_invocation_wants_progress(invocation_.get()); }
+    /// The caller canceled the call (kill or killnowait): stop and answer.
+    bool is_interrupted() const noexcept { return zw_invocation_is_interrupted(invocation_.get()); }
+
+    /// Sends a progressive result; the invocation stays open.
+    void progress(const Payload &payload) {
+        zw_payload c_payload = payload.c_payload();
+        detail::check(zw_invocation_progress(invocation_.get(), &c_payload));
+    }
+    /// Answers with the final result. The invocation is answered afterwards, also when this throws.
+    void yield(const Payload &payload = Payload()) {
+        zw_payload c_payload = payload.c_payload();
+        detail::check(zw_invocation_yield(consume(), &c_payload));
+    }
+    /// Answers with an ERROR `uri` (e.g. "app.error.not_found"). An ERROR carries no record:
+    /// send its bytes as Payload::binary (a record payload throws Error(ZW_ERR_INVALID_ARGUMENT)).
+    /// The invocation is answered afterwards, also when this throws.
+    void error(const std::string &uri, const Payload &payload = Payload()) {
+        zw_payload c_payload = payload.c_payload();
+        detail::check(zw_invocation_error(consume(), uri.c_str(), &c_payload));
+    }
+
+    /// Still to be answered.
+    explicit operator bool() const noexcept { return invocation_ != nullptr; }
+    zw_invocation *c_handle() const noexcept { return invocation_.get(); }
+
+private:
+    friend class Client;
+    explicit Invocation(zw_invocation *invocation) : invocation_(invocation), epoch_(MessageView::new_epoch()) {}
+
+    zw_invocation *consume() noexcept {
+        if (epoch_) epoch_->value.fetch_add(1, std::memory_order_relaxed);
+        return invocation_.release();
+    }
+    void finish() noexcept { zw_invocation_free(consume()); }
+
+    std::unique_ptr<zw_invocation, detail::Free<zw_invocation_free>> invocation_;
+    std::shared_ptr<detail::Epoch> epoch_;
+};
+
+// --- WAMP: the client ---------------------------------------------------------------------------
+
+/// A WAMP session (zw_client): joins a realm on a router and reconnects when the connection
+/// drops. Thread-safe: any number of threads may call, publish, subscribe and register through one
+/// Client at once. Destroying it leaves the realm, stops its I/O and destroys every callback it
+/// still holds before returning (callbacks still queued do not run); destroy it on a thread that
+/// is not running one of its callbacks, or the rest of that happens once the callback returns.
+/// Its Call, Subscription and Registration handles may outlive it: their calls then throw
+/// Error(ZW_ERR_CLOSED). An Invocation may outlive it too (answering it then throws
+/// Error(ZW_ERR_INVOCATION_GONE)).
+class Client {
+public:
+    Client() noexcept = default;
+
+    /// Connects to `url` (ws://, wss://, rs://, rss://) and joins `realm`; blocks until joined.
+    /// Failing to connect or join throws Error(ZW_ERR_CONNECT) with the reason.
+    static Client connect(const std::string &url, const std::string &realm,
+                          const ClientOptions &options = ClientOptions()) {
+        zw_client_options c_options = options.c_options();
+        zw_client *client = nullptr;
+        detail::check(zw_client_connect(url.c_str(), realm.c_str(), &c_options, &client));
+        return Client(client);
+    }
+
+    /// Leaves the realm (GOODBYE; blocking). Requests afterwards throw Error(ZW_ERR_CLOSED).
+    void leave() { detail::check(zw_client_leave(client_.get())); }
+    /// The session id; Error(ZW_ERR_NOT_CONNECTED) while not joined (reconnecting).
+    std::uint64_t session_id() const {
+        std::uint64_t id = 0;
+        detail::check(zw_client_session_id(client_.get(), &id));
+        return id;
+    }
+    zw_clientstats stats() const {
+        zw_clientstats out;
+        detail::check(zw_client_stats(client_.get(), &out));
+        return out;
+    }
+
+    /// Caller-driven clients only: a file descriptor that polls readable when callbacks are due.
+    int fd() const {
+        int out = -1;
+        detail::check(zw_client_fd(client_.get(), &out));
+        return out;
+    }
+    /// Caller-driven clients only: runs up to `max` due callbacks on this thread; returns how many.
+    std::size_t dispatch(std::size_t max = std::numeric_limits<std::size_t>::max()) {
+        std::size_t ran = 0;
+        detail::check(zw_client_dispatch(client_.get(), max, &ran));
+        return ran;
+    }
+
+    /// Calls `procedure` and waits for its RESULT. A WAMP ERROR throws WampError; a timeout,
+    /// a lost session and the like throw Error.
+    Message call(const std::string &procedure, const Payload &payload = Payload(),
+                 const CallOptions &options = CallOptions()) const {
+        zw_payload c_payload = payload.c_payload();
+        zw_call_options c_options = options.c_options();
+        zw_message *out = nullptr;
+        zw_result rc = zw_call_wait(client_.get(), procedure.c_str(), &c_payload, &c_options, &out);
+        if (rc == ZW_ERR_WAMP && out) {
+            Message error(out);
+            throw to_wamp_error(error);
+        }
+        detail::check(rc);
+        return Message(out);
+    }
+
+    /// Calls `procedure` without waiting: `on_result(const CallResult &)` runs once, with the
+    /// RESULT or the failure.
+    template <class F>
+    Call call_async(const std::string &procedure, const Payload &payload, F on_result,
+                    const CallOptions &options = CallOptions()) const {
+        return start_call(procedure, payload, options, std::move(on_result), NoProgress{});
+    }
+    /// Calls `procedure` asking for progressive results: `on_progress(const CallResult &)` runs for
+    /// each, then `on_result(const CallResult &)` once with the final RESULT or the failure. The
+    /// two callables are destroyed together, after the last of them ran.
+    template <class F, class P>
+    Call call_progressive(const std::string &procedure, const Payload &payload, F on_result, P on_progress,
+                          const CallOptions &options = CallOptions()) const {
+        static_assert(std::is_invocable_v<P &, const CallResult &>,
+                      "on_progress must be callable as on_progress(const zerowamp::CallResult &)");
+        return start_call(procedure, payload, options, std::move(on_result), std::move(on_progress));
+    }
+
+    /// Publishes to `topic`. With PublishOptions::acknowledge() it waits for the broker and returns
+    /// the publication id (a refusal throws WampError); otherwise std::nullopt once queued.
+    std::optional<std::uint64_t> publish(const std::string &topic, const Payload &payload = Payload(),
+                                         const PublishOptions &options = PublishOptions()) const {
+        zw_payload c_payload = payload.c_payload();
+        zw_publish_options c_options = options.c_options();
+        std::uint64_t id = 0;
+        detail::check(zw_publish(client_.get(), topic.c_str(), &c_payload, &c_options, &id));
+        if (!options.acknowledged()) return std::nullopt;
+        return id;
+    }
+
+    /// Subscribes to `topic` (blocking until the broker answers): `on_event(const MessageView &)`
+    /// runs for every EVENT.
+    template <class F>
+    Subscription subscribe(const std::string &topic, F on_event,
+                           const SubscribeOptions &options = SubscribeOptions()) const {
+        static_assert(std::is_invocable_v<F &, const MessageView &>,
+                      "on_event must be callable as on_event(const zerowamp::MessageView &)");
+        auto box = std::make_unique<F>(std::move(on_event));
+        zw_subscription *subscription = nullptr;
+        detail::check(zw_subscribe(client_.get(), topic.c_str(), &options.c_options(), &Client::event<F>,
+                                   box.release(), &detail::finalize<F>, &subscription));
+        return Subscription(subscription);
+    }
+
+    /// Registers `procedure` (blocking until the dealer answers): `on_invocation(Invocation &&)`
+    /// (or taking it by value) runs for every call, and answers it then or later, from any thread.
+    template <class F>
+    Registration register_procedure(const std::string &procedure, F on_invocation,
+                                    const RegisterOptions &options = RegisterOptions()) const {
+        return start_registration(procedure, options, std::move(on_invocation), NoInterrupt{});
+    }
+    /// The same, with `on_interrupt(std::uint64_t invocation_id, std::string_view mode)` told when a
+    /// caller cancels an invocation ("kill" or "killnowait").
+    template <class F, class I>
+    Registration register_procedure(const std::string &procedure, F on_invocation, I on_interrupt,
+                                    const RegisterOptions &options = RegisterOptions()) const {
+        static_assert(std::is_invocable_v<I &, std::uint64_t, std::string_view>,
+                      "on_interrupt must be callable as on_interrupt(std::uint64_t, std::string_view)");
+        return start_registration(procedure, options, std::move(on_invocation), std::move(on_interrupt));
+    }
+
+    zw_client *c_handle() const noexcept { return client_.get(); }
+    explicit operator bool() const noexcept { return client_ != nullptr; }
+
+private:
+    explicit Client(zw_client *client) noexcept : client_(client) {}
+
+    struct NoProgress {
+        void operator()(const CallResult &) const noexcept {}
+    };
+    struct NoInterrupt {
+        void operator()(std::uint64_t, std::string_view) const noexcept {}
+    };
+    template <class F, class P> struct CallBox {
+        F on_result;
+        P on_progress;
+    };
+    template <class F, class I> struct RegisterBox {
+        F on_invocation;
+        I on_interrupt;
+    };
+
+    template <class F, class P>
+    Call start_call(const std::string &procedure, const Payload &payload, const CallOptions &options, F on_result,
+                    P on_progress) const {
+        static_assert(std::is_invocable_v<F &, const CallResult &>,
+                      "on_result must be callable as on_result(const zerowamp::CallResult &)");
+        using Box = CallBox<F, P>;
+        zw_payload c_payload = payload.c_payload();
+        zw_call_options c_options = options.c_options();
+        if constexpr (!std::is_same_v<P, NoProgress>) {
+            c_options.receive_progress = true;
+            c_options.on_progress = &Client::call_progress<Box>;
+        }
+        auto box = std::make_unique<Box>(Box{std::move(on_result), std::move(on_progress)});
+        zw_call_handle *call = nullptr;
+        // From here the library owns the box: it frees it exactly once, also when zw_call fails.
+        detail::check(zw_call(client_.get(), procedure.c_str(), &c_payload, &c_options, &Client::call_result<Box>,
+                              box.release(), &detail::finalize<Box>, &call));
+        return Call(call);
+    }
+
+    template <class F, class I>
+    Registration start_registration(const std::string &procedure, const RegisterOptions &options, F on_invocation,
+                                    I on_interrupt) const {
+        static_assert(std::is_invocable_v<F &, Invocation &&>,
+                      "on_invocation must be callable as on_invocation(zerowamp::Invocation &&)");
+        using Box = RegisterBox<F, I>;
+        zw_register_options c_options = options.c_options();
+        if constexpr (!std::is_same_v<I, NoInterrupt>) c_options.on_interrupt = &Client::interrupt<Box>;
+        auto box = std::make_unique<Box>(Box{std::move(on_invocation), std::move(on_interrupt)});
+        zw_registration *registration = nullptr;
+        detail::check(zw_register(client_.get(), procedure.c_str(), &c_options, &Client::invocation<Box>,
+                                  box.release(), &detail::finalize<Box>, &registration));
+        return Registration(registration);
+    }
+
+    // The trampolines: C calls these; nothing thrown gets past them.
+
+    template <class F> static void deliver(F &callback, zw_result status, const zw_message *message,
+                                           const char *what) noexcept {
+        try {
+            std::optional<MessageView::Lent> lent;
+            if (message) lent.emplace(message);
+            const CallResult result(status, lent ? &lent->view() : nullptr);
+            callback(result);
+        } catch (...) {
+            detail::report_callback_exception(what);
+        }
+    }
+    template <class Box> static void call_result(void *userdata, zw_result status, const zw_message *message) noexcept {
+        deliver(static_cast<Box *>(userdata)->on_result, status, message, "a call's result callback");
+    }
+    template <class Box>
+    static void call_progress(void *userdata, zw_result status, const zw_message *message) noexcept {
+        deliver(static_cast<Box *>(userdata)->on_progress, status, message, "a call's progress callback");
+    }
+    template <class F> static void event(void *userdata, const zw_message *event) noexcept {
+        try {
+            MessageView::Lent lent(event);
+            (*static_cast<F *>(userdata))(lent.view());
+        } catch (...) {
+            detail::report_callback_exception("an event callback");
+        }
+    }
+    template <class Box> static void invocation(void *userdata, zw_invocation *handle) noexcept {
+        try {
+            Invocation invocation(handle);
+            try {
+                static_cast<Box *>(userdata)->on_invocation(std::move(invocation));
+            } catch (...) {
+                detail::report_callback_exception("an invocation callback");
+                // Still ours (the callback took it by reference): the caller learns why.
+                if (invocation)
+                    invocation.error("wamp.error.runtime_error",
+                                     Payload::json("[" + detail::json_string(detail::current_exception_text()) + "]"));
+            }
+        } catch (...) {
+            detail::report_callback_exception("answering an invocation");
+        }
+    }
+    template <class Box>
+    static void interrupt(void *userdata, std::uint64_t invocation_id, const char *mode) noexcept {
+        try {
+            static_cast<Box *>(userdata)->on_interrupt(invocation_id, std::string_view(mode ? mode : ""));
+        } catch (...) {
+            detail::report_callback_exception("an interrupt callback");
+        }
+    }
+
+    std::unique_ptr<zw_client, detail::Free<zw_client_free>> client_;
+};
 
 } // inline namespace checked_views / unchecked_views
 } // namespace zerowamp

@@ -111,7 +111,7 @@ impl Invocation {
     }
 
     /// Sends a progressive result with YIELD options (a passthru payload needs
-    /// [`YieldOptions::passthru`]); `options.progress` is set here.
+    /// [`YieldOptions::passthru`]); `progress` is set whatever `options` says.
     pub fn progress_with(&self, payload: Payload, options: YieldOptions) -> Result<(), Error> {
         let options = YieldOptions {
             progress: true,

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 
 use crate::runtime::{lock, pinned};
-use crate::store::{Env, ReadTxn, Table, Txn};
+use crate::store::{Env, RangeOptions, ReadTxn, Table, Txn};
 
 /// A read snapshot shared by reference counting. [`get`](Self::get) returns a value as
 /// [`Bytes`] that points into LMDB's memory map — no copy — and holds the snapshot alive for
@@ -62,12 +62,31 @@ impl Snapshot {
         let Some(value) = txn.get(table, key)? else {
             return Ok(None);
         };
-        let value = Pinned {
+        Ok(Some(self.pin(value)))
+    }
+
+    /// The entries of `table` in `opts`' range, in order, each value pinned as by
+    /// [`get`](Self::get) (the keys are copied).
+    pub fn range(
+        &self,
+        table: &Table,
+        opts: &RangeOptions,
+    ) -> crate::store::Result<Vec<(Vec<u8>, Bytes)>> {
+        let txn = lock(&self.txn);
+        let entries = txn
+            .range(table, opts)?
+            .map(|entry| entry.map(|(key, value)| (key.to_vec(), self.pin(value))))
+            .collect();
+        entries
+    }
+
+    /// `value`, a slice of this snapshot's map, as `Bytes` that hold the snapshot.
+    fn pin(&self, value: &[u8]) -> Bytes {
+        pinned(Pinned {
             _txn: self.txn.clone(),
             ptr: value.as_ptr(),
             len: value.len(),
-        };
-        Ok(Some(pinned(value)))
+        })
     }
 
     /// How many holders the snapshot has (this handle and its clones, plus every value still

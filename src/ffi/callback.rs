@@ -1,12 +1,12 @@
 //! Callbacks into C: the function pointer types, and the userdata they are registered with.
 //!
-//! Every function that takes `(cb, userdata, free_userdata)` wraps the pair in a [`Userdata`]
+//! Every function that takes `(cb, userdata, free_userdata)` wraps the pair in a `Userdata`
 //! first — before it checks any other argument — and moves clones of it into the Rust closures
 //! it hands to the client. `free_userdata` then runs exactly once:
 //!
 //! - when the last closure holding it is dropped (the call finished, the subscription ended, the
 //!   client is gone, or the registering function failed and dropped what it had built), or
-//! - earlier, when [`Userdata::release`] is called (unsubscribe, unregister, a finished call,
+//! - earlier, when `Userdata::release` is called (unsubscribe, unregister, a finished call,
 //!   `zw_client_free`): it waits for a callback running on another thread to return, and marks
 //!   the userdata freed so that a closure still queued never calls into C again.
 //!

@@ -34,6 +34,9 @@ pub struct zw_message {
     passthru: OnceLock<Option<(CString, Option<CString>)>>,
 }
 
+// A message lives on the stack of the callback it is given to (or is boxed once, for
+// zw_call_wait): boxing the result as well would cost an allocation per RESULT for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Source {
     Result(CallResult),
     Error(Box<WampError>),

@@ -25,6 +25,7 @@ pub mod publish;
 pub mod registration;
 pub mod router;
 mod scope;
+pub mod serve;
 pub mod slice;
 pub mod subscription;
 pub mod table;

@@ -6,7 +6,7 @@
 //! `ZW_ERR_CLOSED` rather than touching freed memory.
 //!
 //! A read transaction is shared by reference counting with the payloads pinned to it
-//! ([`zw_txn::pin`]: a value sent by `zw_publish`, `zw_call` or `zw_invocation_yield` without a
+//! (`zw_txn::pin`: a value sent by `zw_publish`, `zw_call` or `zw_invocation_yield` without a
 //! copy): ending the C handle drops only its own reference, and LMDB's transaction ends when the
 //! last pinned payload has been written. `zw_txn_reset` with pins outstanding detaches the handle
 //! from it; the next `zw_txn_renew` begins a fresh one.
@@ -479,4 +479,113 @@ pub extern "C" fn zw_txn_truncate(txn: *mut zw_txn, table: *const zw_table) -> z
         let table = &arg_ref("zw_txn_truncate", "table", table)?.table;
         Ok(txn.writer("zw_txn_truncate")?.truncate(table)?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EnvOptions, TableOptions};
+
+    fn slice(bytes: &[u8]) -> zw_slice<'_> {
+        zw_slice::from_bytes(bytes)
+    }
+
+    #[test]
+    fn a_pinned_value_outlives_its_handle_and_a_reset_detaches() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = zw_env {
+            env: Env::open(dir.path(), &EnvOptions::default()).unwrap(),
+        };
+        let table = zw_table {
+            table: env.env.open_table("t", &TableOptions::default()).unwrap(),
+        };
+        let mut w = std::ptr::null_mut();
+        assert_eq!(zw_txn_begin_write(&env, &mut w), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_put(w, &table, slice(b"k"), slice(b"first"), 0),
+            zw_result::ZW_OK
+        );
+        let mut in_write = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(w, &table, slice(b"k"), &mut in_write),
+            zw_result::ZW_OK
+        );
+        let write_value = unsafe { in_write.as_bytes() }.unwrap();
+        assert_eq!(
+            unsafe { &*w }.pin("pin", write_value).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(zw_txn_commit(w), zw_result::ZW_OK);
+
+        let mut r = std::ptr::null_mut();
+        assert_eq!(zw_txn_begin_read(&env, &mut r), zw_result::ZW_OK);
+        let mut value = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut value),
+            zw_result::ZW_OK
+        );
+        let value = unsafe { value.as_bytes() }.unwrap();
+        // Bytes elsewhere, or only partly inside what the transaction handed out, are refused.
+        let elsewhere = b"first".to_vec();
+        assert_eq!(
+            unsafe { &*r }.pin("pin", &elsewhere).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        let pinned = unsafe { &*r }.pin("pin", value).unwrap();
+        let part = unsafe { &*r }.pin("pin", &value[1..3]).unwrap();
+
+        // A newer write does not disturb the pinned snapshot.
+        assert_eq!(zw_txn_begin_write(&env, &mut w), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_put(w, &table, slice(b"k"), slice(b"second"), 0),
+            zw_result::ZW_OK
+        );
+        assert_eq!(zw_txn_commit(w), zw_result::ZW_OK);
+
+        // Reset with pins outstanding: the handle lets go; renew takes a fresh snapshot.
+        assert_eq!(zw_txn_reset(r), zw_result::ZW_OK);
+        assert!(matches!(
+            &unsafe { &*r }.kind,
+            TxnKind::Read(ReadState { txn: None, .. })
+        ));
+        let mut after = zw_slice::empty();
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_ERR_TXN_RESET
+        );
+        assert_eq!(
+            unsafe { &*r }.pin("pin", value).unwrap_err(),
+            zw_result::ZW_ERR_TXN_RESET
+        );
+        assert_eq!(zw_txn_renew(r), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_OK
+        );
+        assert_eq!(unsafe { after.as_bytes() }.unwrap(), b"second");
+        // The old value was handed out by the old snapshot, not this one.
+        assert_eq!(
+            unsafe { &*r }.pin("pin", value).unwrap_err(),
+            zw_result::ZW_ERR_INVALID_ARGUMENT
+        );
+        zw_txn_abort(r);
+        assert_eq!(&pinned[..], b"first");
+        assert_eq!(&part[..], b"ir");
+
+        // Without pins, reset and renew reuse the same transaction in place.
+        assert_eq!(zw_txn_begin_read(&env, &mut r), zw_result::ZW_OK);
+        assert_eq!(zw_txn_reset(r), zw_result::ZW_OK);
+        assert!(matches!(
+            &unsafe { &*r }.kind,
+            TxnKind::Read(ReadState { txn: Some(_), .. })
+        ));
+        assert_eq!(zw_txn_renew(r), zw_result::ZW_OK);
+        assert_eq!(
+            zw_txn_get(r, &table, slice(b"k"), &mut after),
+            zw_result::ZW_OK
+        );
+        zw_txn_abort(r);
+        drop(pinned);
+        drop(part);
+    }
 }

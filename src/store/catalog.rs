@@ -246,6 +246,41 @@ pub(crate) fn open_table(env: &Arc<EnvInner>, name: &str, opts: &TableOptions) -
     }
 }
 
+/// How an existing table was created; see `Env::table_options`.
+pub(crate) fn stored_options(env: &Arc<EnvInner>, name: &str) -> Result<TableOptions> {
+    env.check_open()?;
+    check_name(name)?;
+    let _cat = lock(&env.catalog);
+    let txn = RawTxn::begin(env, false)?;
+    let meta = match open_dbi(&txn, META_TABLE, false)? {
+        Some(meta_dbi) => read_meta(&txn, meta_dbi, name)?,
+        None => None,
+    };
+    let exists = meta.is_some() || open_dbi(&txn, name, false)?.is_some();
+    // Commit: keeps the handles opened in it valid for the process.
+    txn.commit()?;
+    let Some(meta) = meta else {
+        if exists {
+            return Err(Error::new(
+                ErrorKind::UnknownTable,
+                format!(
+                    "table '{name}' has no zerowamp metadata (it was not created through                      zerowamp): open it with its key codec and value type"
+                ),
+            ));
+        }
+        return Err(unknown_table(name));
+    };
+    let value = match meta.flatbuffer {
+        None => ValueType::Raw,
+        Some((root_type, _)) => ValueType::FlatBuffer { root_type },
+    };
+    Ok(TableOptions {
+        key: meta.key,
+        value,
+        create: false,
+    })
+}
+
 /// Pass 2: create the table or store its metadata, in a write transaction.
 fn open_for_write(env: &Arc<EnvInner>, name: &str, opts: &TableOptions) -> Result<Table> {
     let txn = RawTxn::begin(env, true)?;

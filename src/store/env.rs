@@ -101,6 +101,11 @@ impl std::fmt::Debug for Env {
 }
 
 impl Env {
+    /// The env of a table or transaction.
+    pub(crate) fn from_inner(inner: Arc<EnvInner>) -> Env {
+        Env { inner }
+    }
+
     /// Opens the environment at `path` (a directory that must exist, or with `no_subdir` the data
     /// file), always with `MDB_NOTLS` so read transactions may move between threads.
     pub fn open(path: &Path, opts: &EnvOptions) -> Result<Env> {
@@ -206,6 +211,15 @@ impl Env {
         let schema = Bfbs::parse(bfbs)?;
         lock(&self.inner.catalog).registry.register(schema);
         Ok(())
+    }
+
+    /// The options `name` was created with, read from its stored metadata (`create` is
+    /// false): pass them to [`open_table`](Self::open_table) to open an existing table without
+    /// knowing its key codec or value type. A FlatBuffers table then uses its stored schema
+    /// unless the root type is registered. [`ErrorKind::UnknownTable`] if there is no such
+    /// table (or it was not created through zerowamp).
+    pub fn table_options(&self, name: &str) -> Result<TableOptions> {
+        catalog::stored_options(&self.inner, name)
     }
 
     /// Opens (with `create`, creates) a table. The key codec and value type are fixed at

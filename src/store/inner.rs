@@ -1,5 +1,6 @@
 //! The shared state behind every handle of one environment: the LMDB env pointer, the closed
-//! flag, the count of this process's live transactions, and the catalog of open tables.
+//! flag, the count of this process's live transactions, the catalog of open tables, and the
+//! commit hooks.
 
 use std::collections::HashSet;
 use std::ffi::CString;
@@ -13,6 +14,7 @@ use lmdb_master_sys as ffi;
 use super::catalog::Catalog;
 use super::env::EnvOptions;
 use super::error::{check, Error, ErrorKind, Result};
+use super::observe::Observers;
 
 /// Set in [`EnvInner::live`] while a map resize or a table drop runs; no transaction may begin.
 const EXCLUSIVE: usize = 1 << (usize::BITS - 1);
@@ -33,6 +35,8 @@ pub struct EnvInner {
     /// Set when a transaction hit a full map, so the next `begin_write` grows it (auto_grow).
     pub(crate) grow_next: AtomicBool,
     pub(crate) catalog: Mutex<Catalog>,
+    /// The commit hooks of the tables of this env.
+    pub(crate) observers: Observers,
 }
 
 // SAFETY: the env is opened with MDB_NOTLS; LMDB's env functions are thread-safe, and the calls
@@ -72,6 +76,7 @@ impl EnvInner {
                 writers: Mutex::new(HashSet::new()),
                 grow_next: AtomicBool::new(false),
                 catalog: Mutex::new(Catalog::default()),
+                observers: Observers::default(),
             };
             // From here on, dropping `inner` closes the env.
             check(ffi::mdb_env_set_mapsize(env, opts.map_size), &context)?;

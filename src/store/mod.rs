@@ -30,6 +30,11 @@
 //! # Growing the map
 #![doc = include_str!("grow.md")]
 //!
+//! # Commit hooks
+//! [`Table::on_commit`] runs code after every committed write transaction that changed the
+//! table, with the keys it put and deleted ([`Changes`]); see [`CommitHook`] for the order and
+//! the rules. Nothing is recorded while no hook exists.
+//!
 //! # Tables and their metadata
 //! Each table's key codec, value type, schema and schema fingerprint live in a reserved LMDB
 //! table, `__zerowamp__`, which users never see; names starting with `__zerowamp` are refused.
@@ -42,6 +47,7 @@ mod grow;
 mod inner;
 mod key;
 mod meta;
+mod observe;
 mod table;
 mod txn;
 
@@ -50,5 +56,6 @@ pub use env::{Env, EnvInfo, EnvOptions, EnvStat};
 pub use error::{Error, ErrorKind, Result};
 pub use key::{Key, KeyCodec, MAX_KEY_LEN};
 pub use meta::{META_TABLE, RESERVED_PREFIX};
+pub use observe::{Change, Changes, CommitHook, Latest};
 pub use table::{Table, TableOptions, ValueType};
 pub use txn::{PutFlags, ReadTxn, Txn, WriteTxn};

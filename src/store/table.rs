@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use lmdb_master_sys as ffi;
 
+use super::env::Env;
 use super::error::{check, Error, ErrorKind, Result};
 use super::inner::EnvInner;
 use super::key::KeyCodec;
 use super::meta::TableMeta;
+use super::observe::{Changes, CommitHook};
 use super::txn::{sealed::Sealed, Txn};
 use crate::schema::RootType;
 
@@ -95,6 +97,18 @@ impl Table {
     /// The table's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The environment the table belongs to.
+    pub fn env(&self) -> Env {
+        Env::from_inner(Arc::clone(&self.env))
+    }
+
+    /// Calls `hook` after every committed write transaction that put or deleted keys of this
+    /// table (or truncated it), with those changes, until the returned [`CommitHook`] is
+    /// dropped. See [`CommitHook`] for when hooks run and what they may do.
+    pub fn on_commit(&self, hook: impl Fn(&Changes) + Send + Sync + 'static) -> Result<CommitHook> {
+        CommitHook::add(self, Box::new(hook))
     }
 
     /// The table's key codec.

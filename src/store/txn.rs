@@ -16,6 +16,7 @@ use lmdb_master_sys as ffi;
 use super::cursor::{Cursor, Range, RangeOptions};
 use super::error::{check, Error, ErrorKind, Result};
 use super::inner::EnvInner;
+use super::observe::{check_not_in_hook, TxnLog};
 use super::table::Table;
 
 pub(crate) mod sealed {
@@ -118,6 +119,7 @@ impl RawTxn {
                     ),
                 ));
             }
+            check_not_in_hook()?;
             super::grow::before_write(env);
             env.claim_writer()?;
         }
@@ -157,6 +159,9 @@ impl RawTxn {
 
     /// Begins a transaction inside `EnvInner::exclusive` (so it must not count as live).
     pub(crate) fn begin_uncounted(env: &Arc<EnvInner>, write: bool) -> Result<RawTxn> {
+        if write {
+            check_not_in_hook()?;
+        }
         let mut txn = RawTxn {
             env: Arc::clone(env),
             txn: ptr::null_mut(),
@@ -301,14 +306,18 @@ pub struct PutFlags {
 /// Dropping it aborts.
 pub struct WriteTxn {
     raw: RawTxn,
+    /// The keys touched in tables with commit hooks; `None` while the env has no hooks.
+    log: Option<Box<TxnLog>>,
     /// Tied to the thread that began it: LMDB's writer lock belongs to that thread.
     _not_send: PhantomData<*mut ()>,
 }
 
 impl WriteTxn {
     pub(crate) fn begin(env: &Arc<EnvInner>) -> Result<WriteTxn> {
+        let raw = RawTxn::begin(env, true)?;
         Ok(WriteTxn {
-            raw: RawTxn::begin(env, true)?,
+            log: env.observers.begin(),
+            raw,
             _not_send: PhantomData,
         })
     }
@@ -329,7 +338,12 @@ impl WriteTxn {
         };
         // SAFETY: live write txn and dbi; LMDB copies key and value.
         match unsafe { ffi::mdb_put(raw, table.state.dbi, &mut k, &mut v, f) } {
-            0 => Ok(()),
+            0 => {
+                if let Some(log) = &mut self.log {
+                    log.put(table.state.dbi, key);
+                }
+                Ok(())
+            }
             rc => Err(self.write_error(table, rc, "put")),
         }
     }
@@ -341,7 +355,12 @@ impl WriteTxn {
         let mut k = val(key);
         // SAFETY: live write txn and dbi.
         match unsafe { ffi::mdb_del(raw, table.state.dbi, &mut k, ptr::null_mut()) } {
-            0 => Ok(true),
+            0 => {
+                if let Some(log) = &mut self.log {
+                    log.delete(table.state.dbi, key);
+                }
+                Ok(true)
+            }
             ffi::MDB_NOTFOUND => Ok(false),
             rc => Err(self.write_error(table, rc, "delete")),
         }
@@ -352,7 +371,12 @@ impl WriteTxn {
         let raw = table.usable_in(self)?;
         // SAFETY: live write txn and dbi; del=0 empties without closing the handle.
         match unsafe { ffi::mdb_drop(raw, table.state.dbi, 0) } {
-            0 => Ok(()),
+            0 => {
+                if let Some(log) = &mut self.log {
+                    log.truncate(table.state.dbi);
+                }
+                Ok(())
+            }
             rc => Err(self.write_error(table, rc, "truncate")),
         }
     }
@@ -374,9 +398,17 @@ impl WriteTxn {
         }
     }
 
-    /// Commits every change of this transaction, durably unless the env is `no_sync`.
+    /// Commits every change of this transaction, durably unless the env is `no_sync`; then
+    /// runs the commit hooks of the tables it changed ([`CommitHook`](super::CommitHook)).
     pub fn commit(self) -> Result<()> {
-        self.raw.commit()
+        let WriteTxn { raw, log, .. } = self;
+        match log {
+            None => raw.commit(),
+            Some(log) => {
+                let env = Arc::clone(&raw.env);
+                env.observers.commit(&log, || raw.commit())
+            }
+        }
     }
 
     /// Discards every change (as dropping does).

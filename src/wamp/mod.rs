@@ -3,8 +3,7 @@
 //!
 //! - [`value`]: [`Value`], [`Dict`], [`List`] — binaries as reference-counted frame slices.
 //! - [`message`]: [`Message`] and one struct per message type, with the generic list form.
-//! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack, CBOR and FlatBuffers codecs, and
-//!   the WebSocket [`Subprotocol`]s with their batch framing.
+//! - [`codec`]: the [`Codec`] trait, the JSON, MessagePack, CBOR and FlatBuffers codecs.
 //! - [`uri`]: URI rules and pattern matching; [`auth`]: the authentication methods.
 //! - [`session`]: the client session state machine, fed messages and time.
 //! - [`error`]: [`Error`], saying what was wrong with a frame or message.
@@ -17,7 +16,7 @@ pub mod session;
 pub mod uri;
 pub mod value;
 
-pub use codec::{Codec, Serializer, Subprotocol};
+pub use codec::{Codec, Serializer};
 pub use error::{Error, Result};
 pub use message::{Id, Message, MessageType, Payload, MAX_ID};
 pub use value::{Dict, List, Value};

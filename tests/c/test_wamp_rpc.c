@@ -49,6 +49,7 @@ typedef struct {
     atomic_int interrupts;
     char mode[16];
     uint64_t interrupted_id;
+    atomic_int wanted_progress;
 } keeper;
 
 static void on_keep(void *userdata, zw_invocation *inv) {
@@ -86,6 +87,7 @@ typedef struct {
     zw_result status;
     char args[256];
     char progress_args[4][64];
+    uint32_t progress_kind[4];
     char error_uri[128];
     uint64_t request_id;
     atomic_int freed;
@@ -109,7 +111,10 @@ static void on_result(void *userdata, zw_result status, const zw_message *msg) {
 static void on_progress(void *userdata, zw_result status, const zw_message *msg) {
     outcome *o = userdata;
     int i = atomic_load(&o->progress);
-    if (status == ZW_OK && i < 4) args_of(msg, o->progress_args[i], sizeof o->progress_args[i]);
+    if (status == ZW_OK && i < 4) {
+        args_of(msg, o->progress_args[i], sizeof o->progress_args[i]);
+        o->progress_kind[i] = zw_message_payload_kind(msg);
+    }
     atomic_fetch_add(&o->progress, 1);
 }
 
@@ -362,8 +367,13 @@ static void *answer_progressively(void *arg) {
     keeper *k = arg;
     zw_invocation *inv = take_held(k);
     if (!inv) return NULL;
-    const char *chunks[3] = {"[0]", "[1]", "[2]"};
-    for (int i = 0; i < 3; i++) {
+    atomic_store(&k->wanted_progress, zw_invocation_wants_progress(inv) ? 1 : 0);
+    /* A record first (passthru progressive result), then JSON. */
+    const uint8_t rec[4] = {9, 8, 7, 6};
+    zw_payload first = {ZW_PAYLOAD_RECORD, {rec, 4}, NULL, NULL, NULL};
+    zw_invocation_progress(inv, &first);
+    const char *chunks[2] = {"[1]", "[2]"};
+    for (int i = 0; i < 2; i++) {
         zw_payload p = {ZW_PAYLOAD_JSON, {NULL, 0}, NULL, chunks[i], NULL};
         if (zw_invocation_progress(inv, &p) != ZW_OK) break;
     }
@@ -448,7 +458,9 @@ static void test_slow_callee(const test_router *tr) {
     pthread_join(answerer, NULL);
     WAIT_FOR(atomic_load(&o.freed) == 1);
     CHECK(atomic_load(&o.progress) == 3 && o.status == ZW_OK);
-    CHECK(strcmp(o.progress_args[0], "[0]") == 0 && strcmp(o.progress_args[2], "[2]") == 0);
+    CHECK(atomic_load(&k.wanted_progress) == 1);
+    CHECK(o.progress_kind[0] == ZW_PAYLOAD_RECORD && strcmp(o.progress_args[0], "[{\"$bytes\":\"CQgHBg==\"}]") == 0);
+    CHECK(o.progress_kind[1] == ZW_PAYLOAD_JSON && strcmp(o.progress_args[2], "[2]") == 0);
     CHECK(strcmp(o.args, "[\"done\"]") == 0);
 
     /* Answers on a consumed or NULL invocation. */

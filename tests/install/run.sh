@@ -109,6 +109,11 @@ for kind in shared static; do
         fi
         run_example "$program"
     done
+    # The WAMP example: a router, a callee serving records, a caller (its output is checked by
+    # make test-cpp; here it must run from the install).
+    dir=$(mktemp -d "$scratch/env.XXXXXX")
+    "$scratch/cmake/serve_records_cpp_$kind" "$schema" "$dir" > "$dir.out" || fail "serve_records_cpp_$kind exited with $?"
+    grep -qx 'get 9: zerowamp.error.not_found' "$dir.out" || fail "serve_records_cpp_$kind printed something else"
 done
-step "CMake find_package: zerowamp::zerowamp and zerowamp::zerowamp_static, C and C++ examples run"
+step "CMake find_package: zerowamp::zerowamp and zerowamp::zerowamp_static, C and C++ examples run (C++ WAMP too)"
 echo "test-install: all passed"

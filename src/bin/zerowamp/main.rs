@@ -8,6 +8,7 @@ mod payload;
 mod publish;
 mod register;
 mod router;
+mod serve;
 mod signals;
 mod subscribe;
 
@@ -28,6 +29,7 @@ Examples:
   zerowamp call com.example.echo 1 '\"two\"' --kwargs '{\"three\":3}'
   zerowamp subscribe com.example.news --count 1    # one JSON line per event
   zerowamp publish com.example.news '\"hello\"'
+  zerowamp serve --db ./data --table users --procedure com.example.users.get
   zerowamp call --help                             # connection and auth options: every client command";
 
 /// zerowamp: FlatBuffers records in LMDB, served over WAMP — the command line.
@@ -55,6 +57,8 @@ enum Command {
     Subscribe(subscribe::SubscribeArgs),
     /// Registers a procedure and answers its calls (with --reply, or echoing them).
     Register(register::RegisterArgs),
+    /// Serves the records of an LMDB table: calls get records straight from the map.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Publish(args) => publish::run(args),
         Command::Subscribe(args) => subscribe::run(args),
         Command::Register(args) => register::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

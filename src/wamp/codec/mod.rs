@@ -1,11 +1,11 @@
-//! Codecs: a [`Message`] to the bytes of one frame and back, for each WAMP serializer, and the
-//! batched framing of the `.batched` WebSocket subprotocols ([`Subprotocol`]).
+//! Codecs: a [`Message`] to the bytes of one frame and back, for each WAMP serializer. (The
+//! WebSocket subprotocols and the framing of their `.batched` variants are the transport's:
+//! `transport::websocket`.)
 //!
 //! Decoding takes the frame as [`Bytes`] so that binary values (msgpack `bin`, CBOR byte
 //! strings) come out as slices of it, without a copy. Encoding appends to a caller's `Vec<u8>`,
 //! copying each binary payload once; on error the vector is left as it was.
 
-mod batched;
 pub mod cbor;
 mod cursor;
 mod emit;
@@ -13,7 +13,6 @@ pub mod flatbuffers;
 pub mod json;
 pub mod msgpack;
 
-pub use batched::Subprotocol;
 pub use cbor::Cbor;
 pub use json::Json;
 pub use msgpack::MsgPack;
@@ -90,11 +89,6 @@ impl Serializer {
     /// The serializer with this short name.
     pub fn from_name(name: &str) -> Option<Serializer> {
         Serializer::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    /// The WebSocket subprotocol, e.g. `"wamp.2.json"`.
-    pub fn subprotocol(self) -> &'static str {
-        Subprotocol::plain(self).name()
     }
 
     /// The serializer id in the RawSocket handshake.

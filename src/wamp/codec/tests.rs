@@ -1,4 +1,4 @@
-//! Codec tests: round trips of every message type, the zero-copy claim, batch framing, and
+//! Codec tests: round trips of every message type, the zero-copy claim, and
 //! hostile input (garbage, truncation, wrong types, unknown codes, huge lengths, deep nesting)
 //! for every decoder.
 
@@ -51,23 +51,16 @@ fn event_with(payload: Bytes) -> Message {
 }
 
 #[test]
-fn every_message_round_trips_in_every_subprotocol() {
-    for p in Subprotocol::ALL {
-        let all = examples::all();
-        let mut frame = Vec::new();
-        for m in &all {
-            let mut one = Vec::new();
-            p.encode(m, &mut one).unwrap();
+fn every_message_round_trips_in_every_serializer() {
+    for s in Serializer::ALL {
+        for m in &examples::all() {
+            let frame = encode(s, m);
             assert_eq!(
-                p.decode(Bytes::from(one)).unwrap(),
-                vec![m.clone()],
-                "{p} {}",
+                &s.codec().decode(Bytes::from(frame)).unwrap(),
+                m,
+                "{s} {}",
                 m.message_type()
             );
-            p.encode(m, &mut frame).unwrap();
-        }
-        if p.batched {
-            assert_eq!(p.decode(Bytes::from(frame)).unwrap(), all, "{p}");
         }
     }
 }
@@ -89,27 +82,22 @@ fn binary_payloads_are_slices_of_the_received_frame() {
             "{s}: payload was copied out of the frame"
         );
         assert!(range.contains(&(got.as_ptr() as usize + got.len() - 1)));
-        // The same holds for a transparent payload and inside a batch.
+        // The same holds for a transparent payload.
         let t = Message::Event(Event {
             subscription: 1,
             publication: 2,
             details: Dict::new(),
             payload: Payload::Transparent(payload.clone()),
         });
-        let p = Subprotocol::batched(s).unwrap();
-        let mut batch = Vec::new();
-        p.encode(&t, &mut batch).unwrap();
-        p.encode(&t, &mut batch).unwrap();
-        let batch = Bytes::from(batch);
-        let range = batch.as_ptr() as usize..batch.as_ptr() as usize + batch.len();
-        for m in p.decode(batch.clone()).unwrap() {
-            let got = m.payload().unwrap().transparent().unwrap().clone();
-            assert_eq!(got, payload);
-            assert!(
-                range.contains(&(got.as_ptr() as usize)),
-                "{p}: payload was copied out of the frame"
-            );
-        }
+        let frame = Bytes::from(encode(s, &t));
+        let range = frame.as_ptr() as usize..frame.as_ptr() as usize + frame.len();
+        let msg = s.codec().decode(frame.clone()).unwrap();
+        let got = msg.payload().unwrap().transparent().unwrap().clone();
+        assert_eq!(got, payload);
+        assert!(
+            range.contains(&(got.as_ptr() as usize)),
+            "{s}: transparent payload was copied out of the frame"
+        );
     }
 }
 
@@ -153,14 +141,14 @@ fn garbage_never_panics() {
         if next() % 4 == 0 {
             frame.truncate((next() % frame.len() as u64) as usize);
         }
-        for p in Subprotocol::ALL {
-            let _ = p.decode(Bytes::from(frame.clone()));
+        for s in Serializer::ALL {
+            let _ = s.codec().decode(Bytes::from(frame.clone()));
         }
     }
     for len in 0..64 {
         let frame: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-        for p in Subprotocol::ALL {
-            let _ = p.decode(Bytes::from(frame.clone()));
+        for s in Serializer::ALL {
+            let _ = s.codec().decode(Bytes::from(frame.clone()));
         }
     }
 }
@@ -244,11 +232,6 @@ fn huge_declared_lengths_fail_without_allocating() {
             e.contains("left") || e.contains("truncated"),
             "{s} {h}: {e}"
         );
-    }
-    // Length-prefixed batches too.
-    for s in [Serializer::MsgPack, Serializer::Cbor] {
-        let p = Subprotocol::batched(s).unwrap();
-        assert!(malformed(p.decode(Bytes::from(hex("ffffffff00")))).contains("only 1 left"));
     }
 }
 
@@ -483,65 +466,18 @@ fn json_rejects_what_it_cannot_carry() {
 }
 
 #[test]
-fn json_batches_accept_both_separators() {
-    let p = Subprotocol::batched(Serializer::Json).unwrap();
-    let msgs = p
-        .decode(Bytes::from_static(b"[67,1]\x18[67,2]\x1e"))
-        .unwrap();
-    assert_eq!(msgs.len(), 2);
-    let mut out = Vec::new();
-    p.encode(&msgs[0], &mut out).unwrap();
-    assert_eq!(out, b"[67,1]\x18");
-    assert!(malformed(p.decode(Bytes::from_static(b"[67,1]\x18[67,2]")))
-        .contains("without its separator"));
-    assert!(malformed(p.decode(Bytes::from_static(b""))).contains("empty batch"));
-    let e = malformed(p.decode(Bytes::from_static(b"[67,1]\x18[67,\x18")));
-    assert!(e.contains("at byte 1"), "{e}"); // offsets count from the batch start
-    assert!(malformed(p.decode(Bytes::from_static(b"\x18"))).contains("json"));
-}
-
-#[test]
-fn length_prefixed_batches() {
-    for s in [Serializer::MsgPack, Serializer::Cbor] {
-        let p = Subprotocol::batched(s).unwrap();
-        assert!(malformed(p.decode(Bytes::new())).contains("empty batch"));
-        assert!(
-            malformed(p.decode(Bytes::from_static(b"\x00\x00"))).contains("truncated batch length")
-        );
-        let mut out = Vec::new();
-        p.encode(&examples::all()[1], &mut out).unwrap();
-        assert_eq!(
-            u32::from_be_bytes(out[..4].try_into().unwrap()) as usize,
-            out.len() - 4
-        );
-        out.push(0);
-        assert!(malformed(p.decode(Bytes::from(out))).contains("truncated batch length"));
-    }
-}
-
-#[test]
 fn names_and_ids() {
     for s in Serializer::ALL {
         assert_eq!(Serializer::from_rawsocket_id(s.rawsocket_id()), Some(s));
         assert_eq!(Serializer::from_name(s.name()), Some(s));
         assert_eq!(s.codec().serializer(), s);
-        assert_eq!(
-            Subprotocol::from_name(s.subprotocol()),
-            Some(Subprotocol::plain(s))
-        );
     }
     assert_eq!(
         Serializer::from_rawsocket_id(5),
         Some(Serializer::FlatBuffers)
     );
     assert_eq!(Serializer::from_rawsocket_id(4), None); // ubjson: not supported
-    assert_eq!(Subprotocol::batched(Serializer::FlatBuffers), None);
     assert_eq!(Serializer::MsgPack.rawsocket_id(), 2);
-    assert_eq!(
-        Subprotocol::from_name("wamp.2.cbor.batched").map(|p| p.batched),
-        Some(true)
-    );
-    assert_eq!(Subprotocol::from_name("wamp.2.ubjson"), None);
     assert!(!Serializer::Json.is_binary() && Serializer::Cbor.is_binary());
 }
 
