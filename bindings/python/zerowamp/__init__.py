@@ -62,6 +62,7 @@ from .keys import CODECS as KEY_CODECS
 from .message import Message
 from .registration import Registration
 from .router import Router
+from .serve import ChangeFeed
 from .subscription import Subscription
 from .table import Table
 from .txn import Txn
@@ -78,7 +79,7 @@ def version():
 
 
 __all__ = [
-    "ABI_VERSION", "Busy", "Call", "Canceled", "Client", "ClientStats", "ClosedError", "ConnectError",
+    "ABI_VERSION", "Busy", "Call", "Canceled", "ChangeFeed", "Client", "ClientStats", "ClosedError", "ConnectError",
     "Cursor", "Env", "EnvInfo", "Error", "InCallbackError", "InternalError", "InvalidArgument",
     "InvalidFile", "InvalidKey", "Invocation", "InvocationGone", "IoError", "KEY_CODECS", "KeyExists",
     "LmdbError", "MapFull", "Message", "NotConnected", "PathNotFound", "ProtocolError", "QueueFull",

@@ -5,13 +5,13 @@ import concurrent.futures
 
 from ._callbacks import log
 from ._loader import lib
+from ._names import CANCEL_MODES, choice
 from .errors import check, error_for
 from .message import Message
 
 _OK, _WAMP = lib.ZW_OK, lib.ZW_ERR_WAMP
 _BORROWED = "the result was lent to on_result, which has returned; call detach() inside it to keep a copy"
 _PROGRESS = "the progressive result was lent to on_progress, which has returned; call detach() inside it"
-CANCEL_MODES = {"skip": lib.ZW_CANCEL_SKIP, "kill": lib.ZW_CANCEL_KILL, "killnowait": lib.ZW_CANCEL_KILLNOWAIT}
 
 
 def keep(message, error):
@@ -44,11 +44,10 @@ class Call(concurrent.futures.Future):
     def cancel(self, mode="skip"):
         """Sends a WAMP CANCEL with ``mode`` ("skip", "kill" or "killnowait"). Returns whether it
         was sent (``False`` once the call is over)."""
-        if mode not in CANCEL_MODES:
-            raise ValueError(f"mode is one of {', '.join(map(repr, CANCEL_MODES))}, not {mode!r}")
+        code = choice(CANCEL_MODES, mode, "mode")
         if self.done() or self._owned is None or not self._owned.alive:
             return False
-        check(lib.zw_call_cancel(self._owned.ptr, CANCEL_MODES[mode]))
+        check(lib.zw_call_cancel(self._owned.ptr, code))
         return True
 
     def _close(self):

@@ -16,16 +16,11 @@ from .call import Call
 from .env import _struct_tuple
 from .errors import ClosedError, check
 from .message import Message
-from .registration import INVOKE, Callee, Registration
-from .subscription import MATCH, Subscriber, Subscription
+from ._names import INVOKE, MATCH, SERIALIZERS, choice
+from .registration import Callee, Registration
+from .serve import ChangeFeed, serve_table
+from .subscription import Subscriber, Subscription
 
-SERIALIZERS = {
-    "default": lib.ZW_SERIALIZER_DEFAULT,
-    "json": lib.ZW_SERIALIZER_JSON,
-    "msgpack": lib.ZW_SERIALIZER_MSGPACK,
-    "cbor": lib.ZW_SERIALIZER_CBOR,
-    "flatbuffers": lib.ZW_SERIALIZER_FLATBUFFERS,
-}
 #: What the client sent and copied (``zw_client_stats``).
 ClientStats = _struct_tuple("ClientStats", "zw_clientstats")
 _WAMP = lib.ZW_ERR_WAMP
@@ -47,13 +42,6 @@ def _text(value, keep):
     s = ffi.new("char[]", value.encode("utf-8"))
     keep.append(s)
     return s
-
-
-def _choice(table, value, what):
-    try:
-        return table[value]
-    except KeyError:
-        raise ValueError(f"{what} is one of {', '.join(map(repr, table))}, not {value!r}") from None
 
 
 class Client:
@@ -96,7 +84,7 @@ class Client:
         opts = ffi.new("zw_client_options *")
         check(lib.zw_client_options_init(opts))
         keep = []
-        opts.serializer = _choice(SERIALIZERS, serializer, "serializer")
+        opts.serializer = choice(SERIALIZERS, serializer, "serializer")
         opts.authid = _text(authid, keep)
         opts.authrole = _text(authrole, keep)
         opts.ticket = _text(ticket, keep)
@@ -218,8 +206,8 @@ class Client:
         ptr = self._handle()
         opts = ffi.new("zw_register_options *")
         check(lib.zw_register_options_init(opts))
-        opts.match = _choice(MATCH, match, "match")
-        opts.invoke = _choice(INVOKE, invoke, "invoke")
+        opts.match = choice(MATCH, match, "match")
+        opts.invoke = choice(INVOKE, invoke, "invoke")
         opts.disclose_caller = bool(disclose_caller)
         if on_interrupt is not None:
             opts.on_interrupt = cb.interrupt
@@ -227,6 +215,25 @@ class Client:
         check(lib.zw_register(ptr, procedure.encode("utf-8"), opts, cb.invocation,
                               cb.hold(Callee(handler, on_interrupt)), cb.free_userdata, out))
         return Registration(self._adopt(Owned(out[0], "registration", lib.zw_registration_free, 256)), procedure)
+
+    def serve_table(self, table, procedure, *, range=False, max_range=None, match="exact",  # noqa: A002
+                    invoke="single"):
+        """Registers ``procedure`` and has the library answer it with the records of ``table``
+        (a :class:`Table`) — no Python runs per call; each record is sent pinned in the map, not
+        copied. The key is the call's first argument (by the table's key codec); a missing key
+        is answered ``zerowamp.error.not_found``. With ``range``, calls give ``[from, to]``
+        (``None`` for an open end) and kwargs ``limit``/``reverse``; each record comes as a
+        progressive result (at most ``max_range``, default 1000), the result is ``[count]``
+        with kwargs ``{"more": bool}``. Blocking (waits for the router); returns the
+        :class:`Registration`."""
+        return serve_table(self, table, procedure, range=range, max_range=max_range, match=match,
+                           invoke=invoke)
+
+    def publish_changes(self, table, topic):
+        """Publishes every committed change of ``table`` to ``topic`` until the returned
+        :class:`ChangeFeed` is closed: a put as an event carrying the record (passthru), a delete
+        as args ``[key bytes]``, kwargs ``{"deleted": True}``. Only this process's commits."""
+        return ChangeFeed(self, table, topic)
 
     # --- PubSub -----------------------------------------------------------------------------
 
@@ -260,7 +267,7 @@ class Client:
         ptr = self._handle()
         opts = ffi.new("zw_subscribe_options *")
         check(lib.zw_subscribe_options_init(opts))
-        opts.match = _choice(MATCH, match, "match")
+        opts.match = choice(MATCH, match, "match")
         out = ffi.new("zw_subscription **")
         check(lib.zw_subscribe(ptr, topic.encode("utf-8"), opts, cb.event, cb.hold(Subscriber(handler)),
                                cb.free_userdata, out))

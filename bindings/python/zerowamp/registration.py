@@ -5,14 +5,6 @@ from ._loader import lib
 from .errors import WampError, check
 from .invocation import Invocation
 
-INVOKE = {
-    "single": lib.ZW_INVOKE_SINGLE,
-    "roundrobin": lib.ZW_INVOKE_ROUNDROBIN,
-    "random": lib.ZW_INVOKE_RANDOM,
-    "first": lib.ZW_INVOKE_FIRST,
-    "last": lib.ZW_INVOKE_LAST,
-}
-
 
 class Callee:
     """What the library calls for each invocation: the handler, given the :class:`Invocation`

@@ -6,7 +6,6 @@ from .errors import check
 from .message import Message
 
 _BORROWED = "the event was lent to the handler, which has returned; call detach() inside it to keep a copy"
-MATCH = {"exact": lib.ZW_MATCH_EXACT, "prefix": lib.ZW_MATCH_PREFIX, "wildcard": lib.ZW_MATCH_WILDCARD}
 
 
 class Subscriber:
