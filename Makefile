@@ -222,22 +222,27 @@ test-examples: release $(BUILD)/examples/serve_records $(BUILD)/cpp/serve_record
 
 # The Python binding: its CFFI declarations are generated from the header (bindings/python/
 # build_ffi.py); the same tests run on CPython and on PyPy against the release library, then the
-# Python example runs on both.
-PY_DIR   := bindings/python
-PY_FFI   := $(PY_DIR)/zerowamp/_ffi.py
-PY_RUN   := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
+# Python examples run on both. The CPython run adds the autobahn-python interop tests
+# (tests/interop_autobahn.py: autobahn is only in the CPython virtualenv). The test files are
+# named one by one: pytest 8 given a directory and a file inside it collects only the file.
+PY_DIR     := bindings/python
+PY_FFI     := $(PY_DIR)/zerowamp/_ffi.py
+PY_RUN     := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
+PY_INTEROP := $(PY_DIR)/tests/interop_autobahn.py
 
 $(PY_FFI): include/zerowamp.h $(PY_DIR)/build_ffi.py $(VENV)/.stamp
 	$(VENV_PY) $(PY_DIR)/build_ffi.py include/zerowamp.h $@
 
 python-ffi: $(PY_FFI)
 
-test-python: release $(PY_FFI) $(VENV)/.stamp $(VENV_PYPY)/.stamp
-	@for py in $(VENV_PY) $(VENV_PYPY)/bin/python; do \
+test-python: release $(PY_FFI) $(VENV)/.stamp-interop $(VENV_PYPY)/.stamp
+	@for run in "$(VENV_PY) $(PY_INTEROP)" "$(VENV_PYPY)/bin/python"; do \
+	  set -- $$run; py=$$1; shift; \
 	  echo "== pytest on $$($$py -c 'import sys, platform; print(platform.python_implementation(), sys.version.split()[0])')"; \
-	  $(PY_RUN) $$py -m pytest -q -p no:cacheprovider $(PY_DIR)/tests; \
+	  $(PY_RUN) $$py -m pytest -q -p no:cacheprovider $(PY_DIR)/tests/test_*.py "$$@"; \
 	  scratch=$$(mktemp -d); \
-	  $(PY_RUN) $$py examples/python/store_demo.py schemas/bfbs/record.bfbs "$$scratch" || { rm -rf "$$scratch"; exit 1; }; \
+	  $(PY_RUN) $$py examples/python/store_demo.py schemas/bfbs/record.bfbs "$$scratch" && \
+	  $(PY_RUN) $$py examples/python/wamp_demo.py schemas/bfbs/record.bfbs "$$scratch/wamp" || { rm -rf "$$scratch"; exit 1; }; \
 	  rm -rf "$$scratch"; \
 	done
 

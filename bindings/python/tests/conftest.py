@@ -1,5 +1,6 @@
-"""Shared fixtures: a fresh environment per test, the sample schema, sample records, and a check
-after every test that no C handle was left alive."""
+"""Shared fixtures: a fresh environment per test, the sample schema, sample records, an embedded
+router with clients on it, and a check after every test that no C handle and no callback
+userdata was left alive."""
 
 import gc
 from pathlib import Path
@@ -42,12 +43,46 @@ def make_record(rid, name=None, payload=None):
 
 @pytest.fixture(autouse=True)
 def no_leaked_handles():
-    """Every test must leave no C handle alive once its objects are gone."""
+    """Every test must leave no C handle alive once its objects are gone, and no Python object
+    held for the library's callbacks (each was released by its free_userdata)."""
     collect()
     before = zerowamp.live_handles()
     yield
     collect()
     assert zerowamp.live_handles() == before == {}
+    assert zerowamp.live_callbacks() == 0
+
+
+WAIT = 10.0  # seconds: how long a test waits for something that should happen at once
+
+
+@pytest.fixture
+def router():
+    """An embedded router with the default config (realm1, anonymous may do everything)."""
+    with zerowamp.Router.start() as router:
+        yield router
+
+
+@pytest.fixture
+def url(router):
+    """A RawSocket listener of the router on a free loopback port."""
+    return router.listen("rs://127.0.0.1:0")
+
+
+@pytest.fixture
+def connect(url):
+    """Connects clients to the router's realm1 (keyword options as for Client.connect); they
+    are closed after the test, before the router stops."""
+    clients = []
+
+    def make(**options):
+        client = zerowamp.Client.connect(options.pop("url", url), options.pop("realm", "realm1"), **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

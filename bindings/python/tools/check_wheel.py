@@ -1,7 +1,7 @@
 """Installs a zerowamp wheel into a fresh virtualenv for each given interpreter and uses it there:
 the package must import from the virtualenv, load the library bundled in the wheel (not a
 development build), and run the store demo — writing sample records and reading them back with
-the generated zerowamp.sample code.
+the generated zerowamp.sample code — and the WAMP demo (an embedded router serving those records).
 
 Usage: check_wheel.py WHEEL SCHEMA.bfbs PYTHON [PYTHON...]      (run by `make test-wheel`)
 """
@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-DEMO = os.path.join(REPO, "examples", "python", "store_demo.py")
+DEMOS = [os.path.join(REPO, "examples", "python", name) for name in ("store_demo.py", "wamp_demo.py")]
 
 PROBE = """\
 import os, sys, zerowamp
@@ -25,7 +25,7 @@ print(zerowamp.version(), path)
 
 
 def check(wheel, schema, python, scratch):
-    """Creates a virtualenv with ``python``, installs ``wheel`` and runs the probe and the demo."""
+    """Creates a virtualenv with ``python``, installs ``wheel`` and runs the probe and the demos."""
     venv = os.path.join(scratch, "venv")
     subprocess.run([python, "-m", "venv", venv], check=True)
     bin_python = os.path.join(venv, "bin", "python")
@@ -34,9 +34,10 @@ def check(wheel, schema, python, scratch):
     env = {k: v for k, v in os.environ.items()
            if k not in ("ZEROWAMP_LIBRARY", "PYTHONPATH", "CARGO_TARGET_DIR")}
     subprocess.run([bin_python, "-c", PROBE], check=True, cwd=scratch, env=env)
-    db = os.path.join(scratch, "db")
-    os.mkdir(db)
-    subprocess.run([bin_python, DEMO, os.path.abspath(schema), db], check=True, cwd=scratch, env=env)
+    for i, demo in enumerate(DEMOS):
+        db = os.path.join(scratch, f"db{i}")
+        os.mkdir(db)
+        subprocess.run([bin_python, demo, os.path.abspath(schema), db], check=True, cwd=scratch, env=env)
 
 
 def main():

@@ -16,35 +16,54 @@ A CFFI binding (ABI mode) of the zerowamp C library; the same code runs on CPyth
 See bindings/python/README.md for lifetimes, errors and the package layout.
 """
 
+from ._callbacks import live_callbacks
 from ._ffi import ffi as _ffi
 from ._handles import live_handles
 from ._loader import LIBRARY_PATH as library_path
 from ._loader import lib as _lib
+from .call import Call
+from .client import Client, ClientStats
 from .cursor import Cursor
 from .env import EnvInfo, Env, Stat
 from .errors import (
     Busy,
+    Canceled,
     ClosedError,
+    ConnectError,
     Error,
+    InCallbackError,
     InternalError,
     InvalidArgument,
     InvalidFile,
     InvalidKey,
+    InvocationGone,
     IoError,
     KeyExists,
     LmdbError,
     MapFull,
+    NotConnected,
     PathNotFound,
+    ProtocolError,
+    QueueFull,
     ReadersFull,
     ReadOnlyError,
     SchemaIncompatible,
+    SessionLost,
+    TimeoutError,
     TxnResetError,
     UnknownRootType,
     UnknownTable,
     VerifyError,
     VersionMismatch,
+    WampError,
 )
+from .invocation import Invocation
 from .keys import CODECS as KEY_CODECS
+from .message import Message
+from .registration import Registration
+from .router import Router
+from .serve import ChangeFeed
+from .subscription import Subscription
 from .table import Table
 from .txn import Txn
 
@@ -60,9 +79,12 @@ def version():
 
 
 __all__ = [
-    "ABI_VERSION", "Busy", "ClosedError", "Cursor", "Env", "EnvInfo", "Error", "InternalError",
-    "InvalidArgument", "InvalidFile", "InvalidKey", "IoError", "KEY_CODECS", "KeyExists",
-    "LmdbError", "MapFull", "PathNotFound", "ReadOnlyError", "ReadersFull", "SchemaIncompatible",
-    "Stat", "Table", "Txn", "TxnResetError", "UnknownRootType", "UnknownTable", "VerifyError",
-    "VersionMismatch", "library_path", "live_handles", "version",
+    "ABI_VERSION", "Busy", "Call", "Canceled", "ChangeFeed", "Client", "ClientStats", "ClosedError", "ConnectError",
+    "Cursor", "Env", "EnvInfo", "Error", "InCallbackError", "InternalError", "InvalidArgument",
+    "InvalidFile", "InvalidKey", "Invocation", "InvocationGone", "IoError", "KEY_CODECS", "KeyExists",
+    "LmdbError", "MapFull", "Message", "NotConnected", "PathNotFound", "ProtocolError", "QueueFull",
+    "ReadOnlyError", "ReadersFull", "Registration", "Router", "SchemaIncompatible", "SessionLost",
+    "Stat", "Subscription", "Table", "TimeoutError", "Txn", "TxnResetError", "UnknownRootType",
+    "UnknownTable", "VerifyError", "VersionMismatch", "WampError", "library_path", "live_callbacks",
+    "live_handles", "version",
 ]

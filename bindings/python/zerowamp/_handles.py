@@ -6,6 +6,9 @@ Python objects free their handles through :class:`Owned`; they never call a ``_f
 function themselves.
 """
 
+import atexit
+import weakref
+
 from ._ffi import ffi
 
 # address -> kind of every handle not yet freed. Single dict operations only (set, pop): they are
@@ -59,3 +62,21 @@ class Owned:
         ffi.gc(ptr, None)
         _live.pop(self._key, None)
         return ptr
+
+
+# Objects whose close() must run before the interpreter goes away: a live client's I/O thread
+# would otherwise call into a Python that is shutting down. Clients close before routers.
+_close_at_exit = (weakref.WeakSet(), weakref.WeakSet())
+
+
+def close_at_exit(obj, late=False):
+    """Has ``obj.close()`` run at interpreter exit if it is still alive then (``late``: after
+    the others)."""
+    _close_at_exit[bool(late)].add(obj)
+
+
+@atexit.register
+def _close_all():
+    for group in _close_at_exit:
+        for obj in list(group):
+            obj.close()

@@ -1,6 +1,8 @@
 """zerowamp's errors: every failing ``zw_result`` becomes a :class:`Error` (or the subclass for its
 code) carrying the code, the code's name and this thread's detail message from the library."""
 
+import builtins
+
 from ._ffi import ffi
 from ._loader import lib
 
@@ -142,6 +144,88 @@ class LmdbError(Error):
     zw_name = "ZW_ERR_LMDB"
 
 
+# --- WAMP (codes 7200-7299) -----------------------------------------------------------------------
+
+
+class WampError(Error):
+    """The peer answered with a WAMP ERROR: ``uri`` names the error (``"wamp.error.no_such_procedure"``),
+    ``args``/``kwargs``/``details`` are what it carried.
+
+    Raise it in an invocation handler to answer the caller with that error::
+
+        raise zerowamp.WampError("com.example.error.not_allowed", ["no"], {"why": "because"})
+    """
+
+    zw_name = "ZW_ERR_WAMP"
+
+    def __init__(self, uri, args=None, kwargs=None, *, details=None, code=None):
+        args = tuple(args or ())
+        self.uri = uri
+        self.kwargs = dict(kwargs or {})
+        self.details = dict(details or {})
+        text = uri
+        if args or self.kwargs:
+            shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+            text = f"{uri}({', '.join(shown)})"
+        super().__init__(text, code)
+        # Like autobahn's ApplicationError: the exception's args are the error's WAMP args.
+        self.args = args
+
+
+class TimeoutError(Error, builtins.TimeoutError):  # noqa: A001  (zerowamp.TimeoutError is one)
+    """A blocking request or call got no answer in time."""
+
+    zw_name = "ZW_ERR_TIMEOUT"
+
+
+class NotConnected(Error, ConnectionError):
+    """The client has no session right now (it is reconnecting)."""
+
+    zw_name = "ZW_ERR_NOT_CONNECTED"
+
+
+class SessionLost(Error, ConnectionError):
+    """The session ended while the request was in flight."""
+
+    zw_name = "ZW_ERR_SESSION_LOST"
+
+
+class QueueFull(Error):
+    """The client's send queue is full (backpressure): slow down or raise ``send_block``."""
+
+    zw_name = "ZW_ERR_QUEUE_FULL"
+
+
+class ConnectError(Error, ConnectionError):
+    """Connecting or joining failed: refused, TLS, or the router aborted (the message says)."""
+
+    zw_name = "ZW_ERR_CONNECT"
+
+
+class InCallbackError(Error, RuntimeError):
+    """A blocking function was called inside a callback, where it would deadlock the client."""
+
+    zw_name = "ZW_ERR_IN_CALLBACK"
+
+
+class Canceled(Error):
+    """The call was canceled."""
+
+    zw_name = "ZW_ERR_CANCELED"
+
+
+class ProtocolError(Error):
+    """The peer broke the protocol, or a message was too large or could not be encoded."""
+
+    zw_name = "ZW_ERR_PROTOCOL"
+
+
+class InvocationGone(Error):
+    """The invocation cannot be answered: its session ended."""
+
+    zw_name = "ZW_ERR_INVOCATION_GONE"
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
@@ -164,7 +248,13 @@ def error_for(code):
     """The exception for a failed call's ``code``, with the detail message of this thread (call
     it right after the failing call, on the same thread)."""
     message = last_error_message() or ffi.string(lib.zw_strerror(code)).decode()
-    return _BY_CODE.get(code, Error)(message, code)
+    cls = _BY_CODE.get(code, Error)
+    if cls is WampError:
+        # A request with no ERROR message to hand back (publish, subscribe, register): the
+        # detail is "<uri>" or "<uri>: <the first argument>".
+        uri, _, text = message.partition(": ")
+        return WampError(uri, [text] if text else None, code=code)
+    return cls(message, code=code)
 
 
 def check(code):
