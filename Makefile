@@ -210,14 +210,17 @@ SERVE_RECORDS_EXPECTED = "zerowamp $(VERSION): wrote 5 records" "serving example
   "get 1: user-1 <user-1@example.com> score 0.25" "get 3: user-3 <user-3@example.com> score 0.75" \
   "get 5: user-5 <user-5@example.com> score 1.25" "get 9: zerowamp.error.not_found"
 
-test-examples: release $(BUILD)/examples/serve_records $(BUILD)/cpp/serve_records
+test-examples: release $(BUILD)/examples/serve_records $(BUILD)/cpp/serve_records $(PY_FFI) $(VENV)/.stamp \
+               $(VENV_PYPY)/.stamp
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	printf '%s\n' $(SERVE_RECORDS_EXPECTED) > "$$scratch/expected"; \
-	for run in "c:$(VALGRIND) $(BUILD)/examples/serve_records" "cpp:$(VALGRIND) $(BUILD)/cpp/serve_records"; do \
+	for run in "c:$(VALGRIND) $(BUILD)/examples/serve_records" "cpp:$(VALGRIND) $(BUILD)/cpp/serve_records" \
+	           "cpython:env $(PY_RUN) $(VENV_PY) examples/python/serve_records.py" \
+	           "pypy:env $(PY_RUN) $(VENV_PYPY)/bin/python examples/python/serve_records.py"; do \
 	  name=$${run%%:*}; mkdir "$$scratch/$$name"; \
 	  $${run#*:} schemas/bfbs/record.bfbs "$$scratch/$$name" > "$$scratch/$$name.out" || exit 1; \
 	  diff -u "$$scratch/expected" "$$scratch/$$name.out" || exit 1; \
-	  echo "examples/$$name/serve_records: the expected output"; \
+	  echo "serve_records ($$name): the expected output"; \
 	done
 
 # The Python binding: its CFFI declarations are generated from the header (bindings/python/
