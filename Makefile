@@ -131,8 +131,9 @@ test-rust:
 
 # The Rust client against crossbar and autobahn-python peers (tests/interop_crossbar.rs), and a
 # table served through crossbar to autobahn callers (tests/serve_crossbar.rs).
-test-interop: venv-interop
-	ZW_INTEROP_VENV=$(abspath $(VENV)) $(CARGO) test --quiet --test interop_crossbar --test serve_crossbar
+test-interop: venv-interop $(BUILD)/c/serve_at
+	ZW_INTEROP_VENV=$(abspath $(VENV)) ZW_C_SERVE_AT=$(abspath $(BUILD)/c/serve_at) \
+	  $(CARGO) test --quiet --test interop_crossbar --test serve_crossbar
 
 # The header alone compiles as C11 and as C++17 with every warning an error.
 test-header:
