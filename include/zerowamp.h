@@ -615,9 +615,10 @@ typedef struct {
    */
   uint64_t octets_encrypted;
   /**
-   * Passthru payload octets the serializer copied into messages, since the client started: 0
-   * for MessagePack and CBOR with records of at least 1 KiB (sent as a buffer of their own);
-   * the whole record for JSON (base64) and FlatBuffers.
+   * Octets of binaries ending a message (a record, or a binary last argument) that the
+   * serializer copied into messages, since the client started: 0 for MessagePack and CBOR
+   * with binaries of at least 1 KiB (sent as a buffer of their own); the whole binary for
+   * smaller ones and for JSON (base64) and FlatBuffers.
    */
   uint64_t payload_octets_copied_by_serializer;
 } zw_clientstats;

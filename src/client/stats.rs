@@ -8,9 +8,9 @@ pub struct ClientStats {
     /// The current connection's counters: messages and octets written, and message octets the
     /// transport copied (WebSocket client masking; nothing on RawSocket).
     pub transport: CopyStats,
-    /// Octets of passthru payloads (a binary ending the message) that the serializer copied
-    /// into the message, since the client started: 0 for MessagePack and CBOR with payloads of
-    /// at least 1 KiB (sent as a buffer of their own), the whole payload for JSON (base64) and
-    /// FlatBuffers.
+    /// Octets of binaries ending a message — a passthru payload, or a binary last argument with
+    /// no keyword arguments — that the serializer copied into the message, since the client
+    /// started: 0 for MessagePack and CBOR with binaries of at least 1 KiB (sent as a buffer of
+    /// their own), the whole binary for smaller ones and for JSON (base64) and FlatBuffers.
     pub payload_octets_copied_by_serializer: u64,
 }

@@ -107,9 +107,10 @@ pub struct zw_clientstats {
     pub octets_copied_by_transport: u64,
     /// Message octets handed to TLS (encrypted into its records).
     pub octets_encrypted: u64,
-    /// Passthru payload octets the serializer copied into messages, since the client started: 0
-    /// for MessagePack and CBOR with records of at least 1 KiB (sent as a buffer of their own);
-    /// the whole record for JSON (base64) and FlatBuffers.
+    /// Octets of binaries ending a message (a record, or a binary last argument) that the
+    /// serializer copied into messages, since the client started: 0 for MessagePack and CBOR
+    /// with binaries of at least 1 KiB (sent as a buffer of their own); the whole binary for
+    /// smaller ones and for JSON (base64) and FlatBuffers.
     pub payload_octets_copied_by_serializer: u64,
 }
 
