@@ -1098,6 +1098,16 @@ zw_result zw_env_register_schema(const zw_env *env, zw_slice bfbs);
 zw_result zw_env_drop_table(const zw_env *env, const char *name);
 
 /**
+ * When this thread's last failure was a WAMP ERROR (`ZW_ERR_WAMP` from `zw_publish`,
+ * `zw_subscribe`, `zw_register`, `zw_serve_table`, ...; or a call's `ZW_ERR_TIMEOUT` /
+ * `ZW_ERR_CANCELED`, which are ERRORs too), sets `*out` to a copy of that ERROR as a message
+ * the caller owns (free it with `zw_message_free`): `zw_message_error_uri`, the args, kwargs
+ * and details JSON. `ZW_NOT_FOUND` when the last failure was of another kind (or there was
+ * none); `*out` is then untouched.
+ */
+zw_result zw_last_wamp_error(zw_message **out);
+
+/**
  * Static text describing `code`. Unknown codes get a generic text. The string is owned by the
  * library and valid for the life of the process; never free it.
  */

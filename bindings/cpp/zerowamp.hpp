@@ -254,7 +254,20 @@ inline std::string last_error_message() {
 [[noreturn]] inline void fail(zw_result code) {
     std::string message = last_error_message();
     if (message.empty()) message = zw_strerror(code);
-    if (code == ZW_ERR_WAMP) throw WampError::from_detail(message);
+    if (code == ZW_ERR_WAMP) {
+        // The request's ERROR itself (publish, subscribe, register give no message to hand back).
+        zw_message *error = nullptr;
+        if (zw_last_wamp_error(&error) == ZW_OK) {
+            const char *uri = nullptr, *args = nullptr, *kwargs = nullptr;
+            zw_message_error_uri(error, &uri);
+            zw_message_args_json(error, &args);
+            zw_message_kwargs_json(error, &kwargs);
+            WampError wamp(uri ? uri : "", args ? args : "[]", kwargs ? kwargs : "{}");
+            zw_message_free(error);
+            throw wamp;
+        }
+        throw WampError::from_detail(message);
+    }
     throw Error(code, message);
 }
 

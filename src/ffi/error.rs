@@ -7,6 +7,11 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
+use super::args::Out;
+use super::message::zw_message;
+use super::panic::boundary_result;
+use crate::client::WampError;
+
 /// The outcome of a fallible call: `ZW_OK` (0) or one of the codes below.
 #[repr(i32)]
 #[allow(non_camel_case_types)]
@@ -168,11 +173,43 @@ impl zw_result {
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The WAMP ERROR behind this thread's last failure, when it was one (`zw_last_wamp_error`).
+    static LAST_WAMP_ERROR: RefCell<Option<Box<WampError>>> = const { RefCell::new(None) };
 }
 
-/// Records `message` as this thread's last error detail.
+/// Records `message` as this thread's last error detail (a failure that is not a WAMP ERROR).
 pub(crate) fn set_last_error(message: String) {
     LAST_ERROR.with(|last| *last.borrow_mut() = message);
+    LAST_WAMP_ERROR.with(|last| *last.borrow_mut() = None);
+}
+
+/// Records a WAMP ERROR as this thread's last failure: its text as the detail, the error itself
+/// for `zw_last_wamp_error`.
+fn set_last_wamp_error(message: String, error: Box<WampError>) {
+    LAST_ERROR.with(|last| *last.borrow_mut() = message);
+    LAST_WAMP_ERROR.with(|last| *last.borrow_mut() = Some(error));
+}
+
+/// When this thread's last failure was a WAMP ERROR (`ZW_ERR_WAMP` from `zw_publish`,
+/// `zw_subscribe`, `zw_register`, `zw_serve_table`, ...; or a call's `ZW_ERR_TIMEOUT` /
+/// `ZW_ERR_CANCELED`, which are ERRORs too), sets `*out` to a copy of that ERROR as a message
+/// the caller owns (free it with `zw_message_free`): `zw_message_error_uri`, the args, kwargs
+/// and details JSON. `ZW_NOT_FOUND` when the last failure was of another kind (or there was
+/// none); `*out` is then untouched.
+#[no_mangle]
+pub extern "C" fn zw_last_wamp_error(out: *mut *mut zw_message) -> zw_result {
+    boundary_result(|| {
+        let out = Out::new("zw_last_wamp_error", "out", out)?;
+        // Cloned, not taken: the detail text stays too, until the next failure.
+        let error = LAST_WAMP_ERROR.with(|last| last.borrow().clone());
+        match error {
+            Some(error) => {
+                out.set(zw_message::error(error, 0).into_owned_raw());
+                Ok(())
+            }
+            None => Err(zw_result::ZW_NOT_FOUND),
+        }
+    })
 }
 
 /// Records `message` and returns `code`, for `return fail(…)` in exported functions.
@@ -285,7 +322,10 @@ impl From<crate::client::Error> for zw_result {
             | E::Send(SendError::QueueFull { .. } | SendError::Timeout { .. }) => ZW_ERR_QUEUE_FULL,
             E::Send(_) | E::Encode(_) => ZW_ERR_PROTOCOL,
             E::Timeout(_) => ZW_ERR_TIMEOUT,
-            E::Wamp(_) => ZW_ERR_WAMP,
+            E::Wamp(error) => {
+                set_last_wamp_error(err.to_string(), error.clone());
+                return ZW_ERR_WAMP;
+            }
             E::BlockingInCallback => ZW_ERR_IN_CALLBACK,
             E::InvocationGone => ZW_ERR_INVOCATION_GONE,
             E::Runtime(_) => ZW_ERR_IO,
@@ -308,7 +348,7 @@ impl From<&crate::client::CallError> for zw_result {
         use crate::client::CallError;
         match err {
             CallError::Wamp(e) => {
-                set_last_error(err.to_string());
+                set_last_wamp_error(err.to_string(), e.clone());
                 match e.uri.as_str() {
                     TIMEOUT_URI => zw_result::ZW_ERR_TIMEOUT,
                     CANCELED_URI => zw_result::ZW_ERR_CANCELED,

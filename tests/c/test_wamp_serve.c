@@ -305,6 +305,16 @@ int main(int argc, char **argv) {
     zw_registration *again = NULL;
     CHECK_RC(zw_serve_table(server, table, GET, NULL, &again), ZW_ERR_WAMP);
     CHECK(again == NULL);
+    /* The dealer's ERROR itself, not only its text. */
+    zw_message *refusal = NULL;
+    CHECK_OK(zw_last_wamp_error(&refusal));
+    CHECK(error_is(refusal, "wamp.error.procedure_already_exists"));
+    zw_message_free(refusal);
+    CHECK_RC(zw_last_wamp_error(NULL), ZW_ERR_NULL_ARGUMENT);
+    /* That failure replaced it: the last one was not a WAMP ERROR. */
+    refusal = NULL;
+    CHECK_RC(zw_last_wamp_error(&refusal), ZW_NOT_FOUND);
+    CHECK(refusal == NULL);
 
     test_keys(caller);
     test_keys(json_caller);

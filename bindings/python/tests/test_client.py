@@ -565,3 +565,13 @@ def test_caller_driven_dispatch_with_select(connect):
     assert events == [threading.get_ident()]  # the callback ran here, inside dispatch
     with pytest.raises(zerowamp.InvalidArgument):
         callee.fileno()  # a client with its own I/O thread has none
+
+
+def test_a_refused_registration_raises_the_dealers_error(connect):
+    client = connect()
+    with client.register("com.example.once", lambda inv: inv.yield_()):
+        with pytest.raises(zerowamp.WampError) as info:
+            client.register("com.example.once", lambda inv: inv.yield_())
+        # The ERROR itself (zw_last_wamp_error), not a parse of its text.
+        assert info.value.uri == "wamp.error.procedure_already_exists"
+        assert isinstance(info.value.details, dict)

@@ -251,9 +251,14 @@ def error_for(code):
     cls = _BY_CODE.get(code, Error)
     if cls is WampError:
         # A request with no ERROR message to hand back (publish, subscribe, register): the
-        # detail is "<uri>" or "<uri>: <the first argument>".
-        uri, _, text = message.partition(": ")
-        return WampError(uri, [text] if text else None, code=code)
+        # library keeps this thread's last one for us.
+        from .message import Message  # message.py needs this module first
+
+        out = ffi.new("zw_message **")
+        if lib.zw_last_wamp_error(out) == 0:
+            with Message._owned(out[0]) as error:
+                return error.to_error()
+        return WampError(message.partition(": ")[0], code=code)
     return cls(message, code=code)
 
 
