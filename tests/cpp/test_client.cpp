@@ -122,7 +122,9 @@ public:
     std::optional<T> wait() {
         std::unique_lock<std::mutex> lock(mutex_);
         ready_.wait_for(lock, kPatience, [&] { return value_.has_value(); });
-        return std::move(value_);
+        std::optional<T> taken = std::move(value_);
+        value_.reset(); // a second wait waits for a second set
+        return taken;
     }
 
 private:
@@ -583,23 +585,23 @@ void test_records(const std::string &dir, const std::string &bfbs, zw::Client &c
     CHECK(ranged_count.wait() == std::optional<std::string>("[2]"));
     CHECK((ranged == std::vector<std::uint64_t>{1, 2}));
 
-    Slot<std::string> change;
+    Slot<std::string> put_seen, delete_seen; // one Slot per event: a Slot is filled once
     std::atomic<int> changes{0};
     zw::Subscription feed_sub = caller.subscribe("test.changes", [&](const zw::MessageView &event) {
         int n = ++changes;
         std::optional<zw::View> bytes = event.binary();
-        if (n == 1) change.set(bytes && is_record(*bytes, 4, 100) ? "put 4" : "wrong put");
-        if (n == 2) change.set(std::string(event.kwargs_json()));
+        if (n == 1) put_seen.set(bytes && is_record(*bytes, 4, 100) ? "put 4" : "wrong put");
+        if (n == 2) delete_seen.set(std::string(event.kwargs_json()));
     });
     {
         zw::ChangeFeed feed = callee.publish_changes(records, "test.changes");
         CHECK(feed);
         put(4, 100);
-        CHECK(change.wait() == std::optional<std::string>("put 4"));
+        CHECK(put_seen.wait() == std::optional<std::string>("put 4"));
         zw::WriteTxn txn = env.begin_write();
         CHECK(txn.erase(records, zw::Key::u64(4)));
         txn.commit();
-        CHECK(change.wait() == std::optional<std::string>("{\"deleted\":true}"));
+        CHECK(delete_seen.wait() == std::optional<std::string>("{\"deleted\":true}"));
     } // the feed stops here
     put(5, 100);
     std::this_thread::sleep_for(200ms);
