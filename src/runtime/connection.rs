@@ -132,6 +132,11 @@ impl ConnShared {
         let _ = self.info.set(info);
     }
 
+    /// Whether the transport handshake has completed (and been reported).
+    pub(crate) fn is_opened(&self) -> bool {
+        self.info.get().is_some()
+    }
+
     /// Takes queued messages adding up to about `budget` octets (at least one if any).
     pub(crate) fn take_messages(&self, budget: usize) -> Vec<Outgoing> {
         let mut queue = lock(&self.queue);
@@ -211,7 +216,7 @@ impl ConnShared {
         let now = before.saturating_sub(len);
         if now <= self.options.receive_queue_limit && self.read_paused.swap(false, Ordering::AcqRel)
         {
-            self.runtime.post(Command::Kick(self.id));
+            self.runtime.post(Command::Resume(self.id));
         }
     }
 

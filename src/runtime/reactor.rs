@@ -36,8 +36,11 @@ const INFLIGHT_BUDGET: usize = 256 * 1024;
 pub(crate) enum Command {
     Connect(Box<PendingConnect>),
     Listen(Box<PendingListen>),
-    /// Look at a connection: queued messages, a close request, reading resumed.
+    /// Look at a connection's way out: queued messages, a close request. Its socket is read
+    /// only when it becomes readable (and until it has opened).
     Kick(u64),
+    /// Read a connection again: its receive queue has room after a pause.
+    Resume(u64),
     CloseListener(u64),
     Timer(TimerId, Instant, Box<dyn FnOnce() + Send>),
     CancelTimer(TimerId),
@@ -64,9 +67,17 @@ pub(crate) struct PendingListen {
     pub(crate) options: super::ConnectionOptions,
 }
 
+/// Commands waiting for the I/O thread, and whether it is (about to be) asleep in `poll`: only
+/// then does a new command need the waker (one `write` to an eventfd, and a `poll` round).
+#[derive(Default)]
+struct Commands {
+    queue: Vec<Command>,
+    sleeping: bool,
+}
+
 /// What the I/O thread shares with every handle.
 pub(crate) struct Shared {
-    commands: Mutex<Vec<Command>>,
+    commands: Mutex<Commands>,
     waker: Waker,
     pub(crate) dispatcher: Dispatcher,
     io_thread: OnceLock<ThreadId>,
@@ -75,11 +86,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Hands a command to the I/O thread and wakes it.
+    /// Hands a command to the I/O thread, waking it if it sleeps. A command posted while it
+    /// runs (from another thread, or from a handler on the I/O thread itself) is taken before
+    /// its next `poll`, which then does not wait.
     pub(crate) fn post(&self, command: Command) {
-        lock(&self.commands).push(command);
-        // A failed wake-up means the poller is gone: the runtime is stopping anyway.
-        let _ = self.waker.wake();
+        let mut commands = lock(&self.commands);
+        commands.queue.push(command);
+        let wake = std::mem::take(&mut commands.sleeping);
+        drop(commands);
+        if wake {
+            // A failed wake-up means the poller is gone: the runtime is stopping anyway.
+            let _ = self.waker.wake();
+        }
     }
 
     pub(crate) fn next_id(&self) -> u64 {
@@ -137,7 +155,7 @@ impl Reactor {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
         let shared = Arc::new(Shared {
-            commands: Mutex::new(Vec::new()),
+            commands: Mutex::new(Commands::default()),
             waker,
             dispatcher,
             io_thread: OnceLock::new(),
@@ -161,14 +179,23 @@ impl Reactor {
         let _ = self.shared.io_thread.set(std::thread::current().id());
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = if self.again.is_empty() {
+            let mut timeout = if self.again.is_empty() {
                 self.timers
                     .next_deadline()
                     .map(|at| at.saturating_duration_since(Instant::now()))
             } else {
                 Some(Duration::ZERO)
             };
-            if let Err(err) = self.poll.poll(&mut events, timeout) {
+            {
+                let mut commands = lock(&self.shared.commands);
+                match commands.queue.is_empty() {
+                    true => commands.sleeping = timeout != Some(Duration::ZERO),
+                    false => timeout = Some(Duration::ZERO),
+                }
+            }
+            let polled = self.poll.poll(&mut events, timeout);
+            lock(&self.shared.commands).sleeping = false;
+            if let Err(err) = polled {
                 if err.kind() != io::ErrorKind::Interrupted {
                     break;
                 }
@@ -196,7 +223,7 @@ impl Reactor {
     }
 
     fn run_commands(&mut self) -> bool {
-        let commands = std::mem::take(&mut *lock(&self.shared.commands));
+        let commands = std::mem::take(&mut lock(&self.shared.commands).queue);
         for command in commands {
             match command {
                 Command::Connect(pending) => self.start_connect(*pending),
@@ -205,8 +232,9 @@ impl Reactor {
                     if let Some(conn) = self.conns.get(&id) {
                         conn.shared.clear_kick();
                     }
-                    self.drive(id);
+                    self.drive_as(id, Drive::Write);
                 }
+                Command::Resume(id) => self.drive(id),
                 Command::CloseListener(id) => self.close_listener(id),
                 Command::Timer(id, at, callback) => {
                     self.callbacks.insert(id, callback);
@@ -430,11 +458,15 @@ impl Reactor {
     /// Does everything a connection is ready for: completes a connect, reads, moves queued
     /// messages to the socket, starts or completes a close.
     fn drive(&mut self, id: u64) {
+        self.drive_as(id, Drive::All);
+    }
+
+    fn drive_as(&mut self, id: u64, what: Drive) {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
         let mut again = false;
-        let outcome = conn.drive(&mut self.timers, &mut again);
+        let outcome = conn.drive(&mut self.timers, &mut again, what);
         if again {
             self.again.push(id);
         }
@@ -491,9 +523,24 @@ fn remove_socket_file(path: Option<&PathBuf>) {
     }
 }
 
+/// What a round of work on a connection covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    /// Everything: the socket is ready, or reading may resume.
+    All,
+    /// The way out only (a send or a close was asked for): reading a socket that has not
+    /// become readable would only find it empty (a `recv` for nothing).
+    Write,
+}
+
 impl ConnIo {
     /// One round of work; `Some` when the connection is finished.
-    fn drive(&mut self, timers: &mut Timers, again: &mut bool) -> Option<CloseReason> {
+    fn drive(
+        &mut self,
+        timers: &mut Timers,
+        again: &mut bool,
+        what: Drive,
+    ) -> Option<CloseReason> {
         if let Phase::Connecting { .. } = self.phase {
             match self.complete_connect() {
                 Ok(true) => {}
@@ -508,7 +555,9 @@ impl ConnIo {
         if !framed.is_open() && self.shared.close_request().is_some() {
             return Some(CloseReason::Local);
         }
-        if let Some(reason) = self.read(timers, again) {
+        // Until it opens, the handshake may have left an event for the next read to report.
+        let read = what == Drive::All || !self.shared.is_opened();
+        if let Some(reason) = read.then(|| self.read(timers, again)).flatten() {
             return Some(reason);
         }
         self.write(timers).err().map(CloseReason::Error)
