@@ -21,7 +21,7 @@ use super::listener::ListenerShared;
 use super::timer::{TimerId, TimerKind, Timers};
 use super::{lock, CloseReason, Event};
 use crate::transport::framed::{
-    ClientSetup, FramedConnection, Incoming, ReadStatus, ServerSetup, TransportError,
+    ClientSetup, FramedConnection, Incoming, Outgoing, ReadStatus, ServerSetup, TransportError,
 };
 use crate::transport::stream::{Socket, Stream};
 use crate::transport::tls::{TlsClientConfig, TlsServerConfig};
@@ -125,6 +125,8 @@ struct ConnIo {
     last_received: Instant,
     ping_sent: Option<Instant>,
     close_started: bool,
+    /// Messages taken from the send queue on their way to the frame writer (kept for reuse).
+    taken: Vec<Outgoing>,
 }
 
 struct ListenerIo {
@@ -144,6 +146,8 @@ pub(crate) struct Reactor {
     callbacks: HashMap<TimerId, Box<dyn FnOnce() + Send>>,
     /// Connections with input left over after their read budget.
     again: Vec<u64>,
+    /// What one read brought, reused from read to read (no allocation per read).
+    incoming: Vec<Incoming>,
 }
 
 fn token(id: u64) -> Token {
@@ -170,6 +174,7 @@ impl Reactor {
             timers: Timers::default(),
             callbacks: HashMap::new(),
             again: Vec::new(),
+            incoming: Vec::new(),
         };
         Ok((reactor, shared))
     }
@@ -346,6 +351,7 @@ impl Reactor {
                 last_received: Instant::now(),
                 ping_sent: None,
                 close_started: false,
+                taken: Vec::new(),
             },
         );
         if let Err(err) = registered {
@@ -448,6 +454,7 @@ impl Reactor {
                     last_received: Instant::now(),
                     ping_sent: None,
                     close_started: false,
+                    taken: Vec::new(),
                 },
             );
             self.timers.add(deadline, TimerKind::OpenDeadline(cid));
@@ -466,7 +473,7 @@ impl Reactor {
             return;
         };
         let mut again = false;
-        let outcome = conn.drive(&mut self.timers, &mut again, what);
+        let outcome = conn.drive(&mut self.timers, &mut self.incoming, &mut again, what);
         if again {
             self.again.push(id);
         }
@@ -538,6 +545,7 @@ impl ConnIo {
     fn drive(
         &mut self,
         timers: &mut Timers,
+        incoming: &mut Vec<Incoming>,
         again: &mut bool,
         what: Drive,
     ) -> Option<CloseReason> {
@@ -557,7 +565,7 @@ impl ConnIo {
         }
         // Until it opens, the handshake may have left an event for the next read to report.
         let read = what == Drive::All || !self.shared.is_opened();
-        if let Some(reason) = read.then(|| self.read(timers, again)).flatten() {
+        if let Some(reason) = read.then(|| self.read(timers, incoming, again)).flatten() {
             return Some(reason);
         }
         self.write(timers).err().map(CloseReason::Error)
@@ -592,7 +600,12 @@ impl ConnIo {
         Ok(true)
     }
 
-    fn read(&mut self, timers: &mut Timers, again: &mut bool) -> Option<CloseReason> {
+    fn read(
+        &mut self,
+        timers: &mut Timers,
+        incoming: &mut Vec<Incoming>,
+        again: &mut bool,
+    ) -> Option<CloseReason> {
         let Phase::Framed(framed) = &mut self.phase else {
             return None;
         };
@@ -607,12 +620,13 @@ impl ConnIo {
             }
             shared.read_paused.store(false, Ordering::Release);
         }
-        let mut incoming = Vec::new();
-        let status = framed.read(READ_BUDGET, &mut incoming);
+        incoming.clear();
+        let status = framed.read(READ_BUDGET, incoming);
         if !incoming.is_empty() {
             self.last_received = Instant::now();
         }
-        for item in incoming {
+        // Draining: what an early return leaves is dropped with the iterator.
+        for item in incoming.drain(..) {
             match item {
                 Incoming::Open(info) => {
                     shared.set_open(info.clone());
@@ -670,7 +684,9 @@ impl ConnIo {
             if framed.is_open() && !framed.is_closing() {
                 let room = INFLIGHT_BUDGET.saturating_sub(framed.queued_bytes());
                 if room > 0 {
-                    for message in shared.take_messages(room) {
+                    // Framed outside the queue's lock (a WebSocket client masks: a copy).
+                    shared.take_messages(room, &mut self.taken);
+                    for message in self.taken.drain(..) {
                         framed.send(message)?;
                     }
                 }
