@@ -72,6 +72,9 @@ struct SendQueue {
     charged: usize,
     closed: bool,
     close_request: Option<(u16, String)>,
+    /// Senders blocked for room ([`SendFullPolicy::Block`]): only then is `space` notified
+    /// (a notify is a futex syscall even with nobody waiting, and room frees on every write).
+    waiting: usize,
 }
 
 /// The state a connection shares between its handles, the I/O thread and the dispatcher.
@@ -106,6 +109,7 @@ impl ConnShared {
                 charged: 0,
                 closed: false,
                 close_request: None,
+                waiting: 0,
             }),
             space: Condvar::new(),
             handler: Mutex::new(handler),
@@ -132,10 +136,15 @@ impl ConnShared {
         let _ = self.info.set(info);
     }
 
-    /// Takes queued messages adding up to about `budget` octets (at least one if any).
-    pub(crate) fn take_messages(&self, budget: usize) -> Vec<Outgoing> {
+    /// Whether the transport handshake has completed (and been reported).
+    pub(crate) fn is_opened(&self) -> bool {
+        self.info.get().is_some()
+    }
+
+    /// Moves queued messages adding up to about `budget` octets (at least one if any) to
+    /// `taken` (the caller's buffer, reused: no allocation per round).
+    pub(crate) fn take_messages(&self, budget: usize, taken: &mut Vec<Outgoing>) {
         let mut queue = lock(&self.queue);
-        let mut taken = Vec::new();
         let mut size = 0;
         while size < budget {
             let Some(message) = queue.messages.pop_front() else {
@@ -144,7 +153,6 @@ impl ConnShared {
             size += message.len();
             taken.push(message);
         }
-        taken
     }
 
     pub(crate) fn has_queued(&self) -> bool {
@@ -169,8 +177,11 @@ impl ConnShared {
         queue.charged = queue
             .charged
             .saturating_sub(octets + messages * MESSAGE_CHARGE);
+        let waiting = queue.waiting > 0;
         drop(queue);
-        self.space.notify_all();
+        if waiting {
+            self.space.notify_all();
+        }
     }
 
     /// The connection is gone: refuse further sends, drop what is queued, wake waiters.
@@ -179,8 +190,11 @@ impl ConnShared {
         queue.closed = true;
         queue.messages.clear();
         queue.charged = 0;
+        let waiting = queue.waiting > 0;
         drop(queue);
-        self.space.notify_all();
+        if waiting {
+            self.space.notify_all();
+        }
     }
 
     /// Runs the handler for `event` (on the dispatching thread).
@@ -211,7 +225,7 @@ impl ConnShared {
         let now = before.saturating_sub(len);
         if now <= self.options.receive_queue_limit && self.read_paused.swap(false, Ordering::AcqRel)
         {
-            self.runtime.post(Command::Kick(self.id));
+            self.runtime.post(Command::Resume(self.id));
         }
     }
 
@@ -268,7 +282,8 @@ impl Connection {
         let charge = message.len() + MESSAGE_CHARGE;
         let limit = shared.options.send_queue_limit;
         let mut queue = lock(&shared.queue);
-        let started = Instant::now();
+        // Only a send that has to wait needs the time.
+        let mut started = None;
         loop {
             if queue.closed || queue.close_request.is_some() {
                 return Err(SendError::Closed);
@@ -280,14 +295,16 @@ impl Connection {
                 SendFullPolicy::Block(wait) if !shared.runtime.on_io_thread() => wait,
                 _ => return Err(SendError::QueueFull { limit }),
             };
-            let waited = started.elapsed();
+            let waited = started.get_or_insert_with(Instant::now).elapsed();
             let Some(left) = wait.checked_sub(waited).filter(|d| !d.is_zero()) else {
                 return Err(SendError::Timeout { waited });
             };
+            queue.waiting += 1;
             queue = shared
                 .space
                 .wait_timeout(queue, left)
                 .map_or_else(|p| p.into_inner().0, |(guard, _)| guard);
+            queue.waiting -= 1;
         }
         queue.messages.push_back(message);
         queue.charged += charge;

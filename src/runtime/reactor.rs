@@ -21,7 +21,7 @@ use super::listener::ListenerShared;
 use super::timer::{TimerId, TimerKind, Timers};
 use super::{lock, CloseReason, Event};
 use crate::transport::framed::{
-    ClientSetup, FramedConnection, Incoming, ReadStatus, ServerSetup, TransportError,
+    ClientSetup, FramedConnection, Incoming, Outgoing, ReadStatus, ServerSetup, TransportError,
 };
 use crate::transport::stream::{Socket, Stream};
 use crate::transport::tls::{TlsClientConfig, TlsServerConfig};
@@ -36,8 +36,11 @@ const INFLIGHT_BUDGET: usize = 256 * 1024;
 pub(crate) enum Command {
     Connect(Box<PendingConnect>),
     Listen(Box<PendingListen>),
-    /// Look at a connection: queued messages, a close request, reading resumed.
+    /// Look at a connection's way out: queued messages, a close request. Its socket is read
+    /// only when it becomes readable (and until it has opened).
     Kick(u64),
+    /// Read a connection again: its receive queue has room after a pause.
+    Resume(u64),
     CloseListener(u64),
     Timer(TimerId, Instant, Box<dyn FnOnce() + Send>),
     CancelTimer(TimerId),
@@ -64,9 +67,17 @@ pub(crate) struct PendingListen {
     pub(crate) options: super::ConnectionOptions,
 }
 
+/// Commands waiting for the I/O thread, and whether it is (about to be) asleep in `poll`: only
+/// then does a new command need the waker (one `write` to an eventfd, and a `poll` round).
+#[derive(Default)]
+struct Commands {
+    queue: Vec<Command>,
+    sleeping: bool,
+}
+
 /// What the I/O thread shares with every handle.
 pub(crate) struct Shared {
-    commands: Mutex<Vec<Command>>,
+    commands: Mutex<Commands>,
     waker: Waker,
     pub(crate) dispatcher: Dispatcher,
     io_thread: OnceLock<ThreadId>,
@@ -75,11 +86,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Hands a command to the I/O thread and wakes it.
+    /// Hands a command to the I/O thread, waking it if it sleeps. A command posted while it
+    /// runs (from another thread, or from a handler on the I/O thread itself) is taken before
+    /// its next `poll`, which then does not wait.
     pub(crate) fn post(&self, command: Command) {
-        lock(&self.commands).push(command);
-        // A failed wake-up means the poller is gone: the runtime is stopping anyway.
-        let _ = self.waker.wake();
+        let mut commands = lock(&self.commands);
+        commands.queue.push(command);
+        let wake = std::mem::take(&mut commands.sleeping);
+        drop(commands);
+        if wake {
+            // A failed wake-up means the poller is gone: the runtime is stopping anyway.
+            let _ = self.waker.wake();
+        }
     }
 
     pub(crate) fn next_id(&self) -> u64 {
@@ -107,6 +125,8 @@ struct ConnIo {
     last_received: Instant,
     ping_sent: Option<Instant>,
     close_started: bool,
+    /// Messages taken from the send queue on their way to the frame writer (kept for reuse).
+    taken: Vec<Outgoing>,
 }
 
 struct ListenerIo {
@@ -126,6 +146,8 @@ pub(crate) struct Reactor {
     callbacks: HashMap<TimerId, Box<dyn FnOnce() + Send>>,
     /// Connections with input left over after their read budget.
     again: Vec<u64>,
+    /// What one read brought, reused from read to read (no allocation per read).
+    incoming: Vec<Incoming>,
 }
 
 fn token(id: u64) -> Token {
@@ -137,7 +159,7 @@ impl Reactor {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
         let shared = Arc::new(Shared {
-            commands: Mutex::new(Vec::new()),
+            commands: Mutex::new(Commands::default()),
             waker,
             dispatcher,
             io_thread: OnceLock::new(),
@@ -152,6 +174,7 @@ impl Reactor {
             timers: Timers::default(),
             callbacks: HashMap::new(),
             again: Vec::new(),
+            incoming: Vec::new(),
         };
         Ok((reactor, shared))
     }
@@ -161,14 +184,23 @@ impl Reactor {
         let _ = self.shared.io_thread.set(std::thread::current().id());
         let mut events = Events::with_capacity(1024);
         loop {
-            let timeout = if self.again.is_empty() {
+            let mut timeout = if self.again.is_empty() {
                 self.timers
                     .next_deadline()
                     .map(|at| at.saturating_duration_since(Instant::now()))
             } else {
                 Some(Duration::ZERO)
             };
-            if let Err(err) = self.poll.poll(&mut events, timeout) {
+            {
+                let mut commands = lock(&self.shared.commands);
+                match commands.queue.is_empty() {
+                    true => commands.sleeping = timeout != Some(Duration::ZERO),
+                    false => timeout = Some(Duration::ZERO),
+                }
+            }
+            let polled = self.poll.poll(&mut events, timeout);
+            lock(&self.shared.commands).sleeping = false;
+            if let Err(err) = polled {
                 if err.kind() != io::ErrorKind::Interrupted {
                     break;
                 }
@@ -196,7 +228,7 @@ impl Reactor {
     }
 
     fn run_commands(&mut self) -> bool {
-        let commands = std::mem::take(&mut *lock(&self.shared.commands));
+        let commands = std::mem::take(&mut lock(&self.shared.commands).queue);
         for command in commands {
             match command {
                 Command::Connect(pending) => self.start_connect(*pending),
@@ -205,8 +237,9 @@ impl Reactor {
                     if let Some(conn) = self.conns.get(&id) {
                         conn.shared.clear_kick();
                     }
-                    self.drive(id);
+                    self.drive_as(id, Drive::Write);
                 }
+                Command::Resume(id) => self.drive(id),
                 Command::CloseListener(id) => self.close_listener(id),
                 Command::Timer(id, at, callback) => {
                     self.callbacks.insert(id, callback);
@@ -318,6 +351,7 @@ impl Reactor {
                 last_received: Instant::now(),
                 ping_sent: None,
                 close_started: false,
+                taken: Vec::new(),
             },
         );
         if let Err(err) = registered {
@@ -420,6 +454,7 @@ impl Reactor {
                     last_received: Instant::now(),
                     ping_sent: None,
                     close_started: false,
+                    taken: Vec::new(),
                 },
             );
             self.timers.add(deadline, TimerKind::OpenDeadline(cid));
@@ -430,11 +465,15 @@ impl Reactor {
     /// Does everything a connection is ready for: completes a connect, reads, moves queued
     /// messages to the socket, starts or completes a close.
     fn drive(&mut self, id: u64) {
+        self.drive_as(id, Drive::All);
+    }
+
+    fn drive_as(&mut self, id: u64, what: Drive) {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
         let mut again = false;
-        let outcome = conn.drive(&mut self.timers, &mut again);
+        let outcome = conn.drive(&mut self.timers, &mut self.incoming, &mut again, what);
         if again {
             self.again.push(id);
         }
@@ -491,9 +530,25 @@ fn remove_socket_file(path: Option<&PathBuf>) {
     }
 }
 
+/// What a round of work on a connection covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    /// Everything: the socket is ready, or reading may resume.
+    All,
+    /// The way out only (a send or a close was asked for): reading a socket that has not
+    /// become readable would only find it empty (a `recv` for nothing).
+    Write,
+}
+
 impl ConnIo {
     /// One round of work; `Some` when the connection is finished.
-    fn drive(&mut self, timers: &mut Timers, again: &mut bool) -> Option<CloseReason> {
+    fn drive(
+        &mut self,
+        timers: &mut Timers,
+        incoming: &mut Vec<Incoming>,
+        again: &mut bool,
+        what: Drive,
+    ) -> Option<CloseReason> {
         if let Phase::Connecting { .. } = self.phase {
             match self.complete_connect() {
                 Ok(true) => {}
@@ -508,7 +563,9 @@ impl ConnIo {
         if !framed.is_open() && self.shared.close_request().is_some() {
             return Some(CloseReason::Local);
         }
-        if let Some(reason) = self.read(timers, again) {
+        // Until it opens, the handshake may have left an event for the next read to report.
+        let read = what == Drive::All || !self.shared.is_opened();
+        if let Some(reason) = read.then(|| self.read(timers, incoming, again)).flatten() {
             return Some(reason);
         }
         self.write(timers).err().map(CloseReason::Error)
@@ -543,7 +600,12 @@ impl ConnIo {
         Ok(true)
     }
 
-    fn read(&mut self, timers: &mut Timers, again: &mut bool) -> Option<CloseReason> {
+    fn read(
+        &mut self,
+        timers: &mut Timers,
+        incoming: &mut Vec<Incoming>,
+        again: &mut bool,
+    ) -> Option<CloseReason> {
         let Phase::Framed(framed) = &mut self.phase else {
             return None;
         };
@@ -558,12 +620,13 @@ impl ConnIo {
             }
             shared.read_paused.store(false, Ordering::Release);
         }
-        let mut incoming = Vec::new();
-        let status = framed.read(READ_BUDGET, &mut incoming);
+        incoming.clear();
+        let status = framed.read(READ_BUDGET, incoming);
         if !incoming.is_empty() {
             self.last_received = Instant::now();
         }
-        for item in incoming {
+        // Draining: what an early return leaves is dropped with the iterator.
+        for item in incoming.drain(..) {
             match item {
                 Incoming::Open(info) => {
                     shared.set_open(info.clone());
@@ -621,7 +684,9 @@ impl ConnIo {
             if framed.is_open() && !framed.is_closing() {
                 let room = INFLIGHT_BUDGET.saturating_sub(framed.queued_bytes());
                 if room > 0 {
-                    for message in shared.take_messages(room) {
+                    // Framed outside the queue's lock (a WebSocket client masks: a copy).
+                    shared.take_messages(room, &mut self.taken);
+                    for message in self.taken.drain(..) {
                         framed.send(message)?;
                     }
                 }

@@ -146,7 +146,15 @@ fn config(max_message_size: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_message_size))
         // Our control buffer takes every write at once: nothing is held back in tungstenite.
         .write_buffer_size(0)
+        // tungstenite zero-fills the room it reads into (up to this much) before every read,
+        // also before the one that finds the socket empty: at its default (128 KiB) that
+        // memset was a large part of receiving a small message. 32 KiB still reads large
+        // messages in few calls.
+        .read_buffer_size(READ_BUFFER)
 }
+
+/// How much tungstenite reads at most per call (see `config`).
+const READ_BUFFER: usize = 32 * 1024;
 
 fn ws_error(err: tungstenite::Error) -> TransportError {
     match err {

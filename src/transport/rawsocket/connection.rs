@@ -12,8 +12,11 @@ use super::handshake::{
 };
 use super::{ClientConfig, Error, MaxLength, Refusal, Serializer, ServerConfig};
 
-/// How much [`RawSocket::read_from`] asks the reader for at a time.
+/// The most [`RawSocket::read_from`] asks the reader for at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// The least it asks for: the room it offers is zero-filled first (safe code cannot read into
+/// uninitialized memory), so it starts small and grows while reads fill it.
+const MIN_READ: usize = 4 * 1024;
 
 /// Which end of the connection a [`RawSocket`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +91,9 @@ pub struct RawSocket {
     /// The header of the frame whose payload is still arriving.
     frame: Option<(FrameType, usize)>,
     output: BytesMut,
+    /// How much the next read asks for: doubled when a read fills it, halved when one brings
+    /// less than a quarter of it (between `MIN_READ` and `READ_CHUNK`).
+    read_size: usize,
 }
 
 impl RawSocket {
@@ -126,6 +132,7 @@ impl RawSocket {
             input: BytesMut::new(),
             frame: None,
             output: BytesMut::new(),
+            read_size: MIN_READ,
         }
     }
 
@@ -158,9 +165,9 @@ impl RawSocket {
         // buffer then would copy the partial payload.
         let spare = self.input.capacity() - start;
         let chunk = if self.frame.is_some() && spare > 0 {
-            spare.min(READ_CHUNK)
+            spare.min(self.read_size)
         } else {
-            READ_CHUNK
+            self.read_size
         };
         let want = room.min(chunk);
         self.input.resize(start + want, 0);
@@ -168,6 +175,13 @@ impl RawSocket {
         // A reader claiming more than it was given cannot make us keep the zero filling.
         let read = result.as_ref().map_or(0, |&n| n.min(want));
         self.input.truncate(start + read);
+        if result.is_ok() {
+            self.read_size = match read {
+                n if n == want => (self.read_size * 2).min(READ_CHUNK),
+                n if n < self.read_size / 4 => (self.read_size / 2).max(MIN_READ),
+                _ => self.read_size,
+            };
+        }
         result.map(|_| read)
     }
 
