@@ -733,6 +733,11 @@ fn crossbar_records_from_lmdb_go_out_with_no_copy_on_rawsocket_and_one_on_websoc
         eventually("the snapshot to be released once written", || {
             (probe.holders() == 1).then_some(())
         });
+        // The write is counted just after the buffers it wrote are let go.
+        eventually("the write to be counted", || {
+            let sent = publisher.stats().transport.message_bytes_sent;
+            (sent - before.transport.message_bytes_sent > record_len).then_some(())
+        });
         let after = publisher.stats();
         let sent = after.transport.message_bytes_sent - before.transport.message_bytes_sent;
         let copied = after.transport.message_bytes_copied - before.transport.message_bytes_copied;

@@ -51,6 +51,10 @@ fn send_pinned(
     wait_until("the pinned buffer to be released", || {
         Arc::strong_count(&data) == 1
     });
+    // The write is counted just after the buffers it wrote are let go.
+    wait_until("the write to be counted", || {
+        conn.stats().message_bytes_sent >= LEN as u64
+    });
     let accepted: Connection = accepted_rx.recv_timeout(WAIT).unwrap();
     (conn.stats(), accepted.stats())
 }

@@ -646,6 +646,14 @@ fn a_64_kib_record_goes_out_with_no_copy_on_rawsocket_with_msgpack() {
     .expect("serve");
     let before = callee.stats();
     let result = call(&caller, "com.test.blobs.get", vec![Value::UInt(1)]).expect("call");
+    // The caller can have the RESULT before the callee's I/O thread has counted its write.
+    let sent_by = |stats: &zerowamp::client::ClientStats| stats.transport.message_bytes_sent;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sent_by(&callee.stats()) - sent_by(&before) <= SIZE as u64
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let after = callee.stats();
     // A raw table's values go out under our scheme, without naming a serializer.
     assert_eq!(result.passthru, Some(Passthru::new(RECORD_SCHEME)));

@@ -56,6 +56,15 @@ static inline zw_client *connect_with(const char *url, uint32_t serializer, bool
     return c;
 }
 
+/* Waits until `c` has written more than `octets` message octets, then fills `out` with its
+ * stats. A peer can receive a message before the sender's I/O thread has counted its write. */
+static inline void stats_after_sending(zw_client *c, uint64_t octets, zw_clientstats *out) {
+    zw_clientstats now;
+    memset(&now, 0, sizeof now);
+    WAIT_FOR(zw_client_stats(c, &now) == ZW_OK && now.octets_sent > octets);
+    CHECK_OK(zw_client_stats(c, out));
+}
+
 /* A userdata that counts how often it was freed (must end at exactly 1). */
 typedef struct {
     atomic_int freed;
