@@ -80,3 +80,13 @@ def _close_all():
     for group in _close_at_exit:
         for obj in list(group):
             obj.close()
+
+
+class Closing:
+    """A handle that is its own context manager: leaving the ``with`` block calls ``close()``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

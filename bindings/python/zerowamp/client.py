@@ -9,7 +9,7 @@ import weakref
 
 from . import _callbacks as cb
 from ._ffi import ffi
-from ._handles import Owned, close_at_exit
+from ._handles import Closing, Owned, close_at_exit
 from ._loader import lib
 from ._payload import Payload
 from .call import Call
@@ -44,7 +44,7 @@ def _text(value, keep):
     return s
 
 
-class Client:
+class Client(Closing):
     """A session on a router, made by :meth:`connect`. Thread-safe: any thread may call, publish,
     subscribe and register at once.
 
@@ -289,12 +289,6 @@ class Client:
             child.free()
         self._children.clear()
         self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<zerowamp.Client {self.url!r} realm={self.realm!r}{' closed' if self.closed else ''}>"

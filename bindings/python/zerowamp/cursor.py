@@ -1,7 +1,7 @@
 """Range iteration: a cursor over a key range of one table, tied to its transaction."""
 
 from ._ffi import ffi
-from ._handles import Owned
+from ._handles import Closing, Owned
 from ._loader import lib
 from .errors import ClosedError, check
 from .keys import Scratch
@@ -10,7 +10,7 @@ _NOT_FOUND = lib.ZW_NOT_FOUND
 _next = lib.zw_cursor_next
 
 
-class Cursor:
+class Cursor(Closing):
     """An iterator of ``(key, value)`` memoryviews over a key range; made by :meth:`Txn.range`.
 
     Keys are the encoded key bytes (see :meth:`Table.encode_key`), values the stored bytes, both
@@ -68,9 +68,3 @@ class Cursor:
         """Frees the cursor (its transaction does this when it ends)."""
         if self._owned is not None:
             self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

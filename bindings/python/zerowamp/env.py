@@ -5,7 +5,7 @@ import os
 import weakref
 
 from ._ffi import ffi
-from ._handles import Owned
+from ._handles import Closing, Owned
 from ._loader import lib
 from .errors import ClosedError, check
 from .table import Table
@@ -23,7 +23,7 @@ Stat = _struct_tuple("Stat", "zw_stat")
 EnvInfo = _struct_tuple("EnvInfo", "zw_envinfo")
 
 
-class Env:
+class Env(Closing):
     """An open environment.
 
     ``path`` is a directory (or, with ``subdir=False``, the data file itself). Options left as
@@ -147,12 +147,6 @@ class Env:
                 child.close()
         self._children.clear()
         self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<zerowamp.Env {self.path!r}{' closed' if self.closed else ''}>"

@@ -22,7 +22,7 @@ import base64
 import json
 
 from ._ffi import ffi
-from ._handles import Owned
+from ._handles import Closing, Owned
 from ._loader import lib
 from ._views import Views
 from .errors import ClosedError, WampError, check
@@ -59,7 +59,7 @@ def _json(fn, ptr):
     return json.loads(_string(fn, ptr), object_hook=_bytes_hook)
 
 
-class Message:
+class Message(Closing):
     """A received WAMP message; see the module's doc for how long it is valid.
 
     ``kind`` is ``"record"`` (a FlatBuffers record in passthru mode), ``"binary"`` (one binary
@@ -121,12 +121,6 @@ class Message:
         Does nothing for other messages."""
         if self._own:
             self._owner.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # --- the payload ------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 from ._callbacks import log
 from ._loader import lib
-from .errors import WampError, check
+from ._membership import Membership
+from .errors import WampError
 from .invocation import Invocation
 
 
@@ -36,36 +37,17 @@ class Callee:
             log.exception("zerowamp: on_interrupt raised")
 
 
-class Registration:
+class Registration(Membership):
     """A registered procedure. Invocations come until :meth:`unregister` or until the client
     closes; :meth:`close` only frees the handle."""
 
-    def __init__(self, owned, procedure):
-        self._owned = owned
-        self.procedure = procedure
-        self.active = True
+    _end_fn = lib.zw_registration_unregister
+
+    @property
+    def procedure(self):
+        """The procedure (or pattern) registered."""
+        return self._uri
 
     def unregister(self):
         """Unregisters (blocking: waits for the router)."""
-        ptr = self._owned.ptr
-        if ptr is None or not self.active:
-            return
-        check(lib.zw_registration_unregister(ptr))
-        self.active = False
-
-    def close(self):
-        """Frees the handle; does not unregister."""
-        self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            if self._owned.alive:
-                self.unregister()
-        finally:
-            self.close()
-
-    def __repr__(self):
-        return f"<zerowamp.Registration {self.procedure!r}{'' if self.active else ' ended'}>"
+        self._end()

@@ -3,12 +3,12 @@
 import os
 
 from ._ffi import ffi
-from ._handles import Owned, close_at_exit
+from ._handles import Closing, Owned, close_at_exit
 from ._loader import lib
 from .errors import ClosedError, check
 
 
-class Router:
+class Router(Closing):
     """A running router, made by :meth:`start`; as a context manager it stops on exit (GOODBYE
     to every session)."""
 
@@ -54,12 +54,6 @@ class Router:
         """Stops the router: GOODBYE to every session, then frees it. Calling it again does
         nothing."""
         self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<zerowamp.Router {' '.join(self.urls) or 'not listening'}{' stopped' if self.closed else ''}>"

@@ -7,7 +7,7 @@ per call or per change.
 """
 
 from ._ffi import ffi
-from ._handles import Owned
+from ._handles import Closing, Owned
 from ._loader import lib
 from ._names import INVOKE, MATCH, choice
 from .errors import check
@@ -29,7 +29,7 @@ def serve_table(client, table, procedure, *, range=False, max_range=None, match=
     return Registration(client._adopt(Owned(out[0], "registration", lib.zw_registration_free, 256)), procedure)
 
 
-class ChangeFeed:
+class ChangeFeed(Closing):
     """Publishes a table's committed changes until :meth:`close` (or the end of its ``with``
     block, or its client's close). Each put goes out as an event whose payload is the record
     (passthru); a delete as args ``[key bytes]``, kwargs ``{"deleted": True}``; a truncate as
@@ -48,12 +48,6 @@ class ChangeFeed:
     def close(self):
         """Stops the feed: nothing is published after this returns."""
         self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<zerowamp.ChangeFeed {self.topic!r}{' stopped' if self.closed else ''}>"

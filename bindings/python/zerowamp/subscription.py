@@ -2,7 +2,7 @@
 
 from ._callbacks import log
 from ._loader import lib
-from .errors import check
+from ._membership import Membership
 from .message import Message
 
 _BORROWED = "the event was lent to the handler, which has returned; call detach() inside it to keep a copy"
@@ -26,36 +26,17 @@ class Subscriber:
             message._end(_BORROWED)
 
 
-class Subscription:
+class Subscription(Membership):
     """A live subscription. Events go on until :meth:`unsubscribe` or until the client closes;
     :meth:`close` only frees the handle (events keep coming)."""
 
-    def __init__(self, owned, topic):
-        self._owned = owned
-        self.topic = topic
-        self.active = True
+    _end_fn = lib.zw_subscription_unsubscribe
+
+    @property
+    def topic(self):
+        """The topic (or pattern) subscribed to."""
+        return self._uri
 
     def unsubscribe(self):
         """Unsubscribes (blocking: waits for the router). No event arrives after it returns."""
-        ptr = self._owned.ptr
-        if ptr is None or not self.active:
-            return
-        check(lib.zw_subscription_unsubscribe(ptr))
-        self.active = False
-
-    def close(self):
-        """Frees the handle; does not unsubscribe."""
-        self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            if self._owned.alive:
-                self.unsubscribe()
-        finally:
-            self.close()
-
-    def __repr__(self):
-        return f"<zerowamp.Subscription {self.topic!r}{'' if self.active else ' ended'}>"
+        self._end()

@@ -1,13 +1,13 @@
 """Tables: named LMDB databases with a key codec and a value type."""
 
 from ._ffi import ffi
-from ._handles import Owned
+from ._handles import Closing, Owned
 from ._loader import lib
 from .errors import ClosedError, check
 from .keys import KeyCodec, Scratch
 
 
-class Table:
+class Table(Closing):
     """A table of an :class:`~zerowamp.Env`; usually made with :meth:`Env.table`.
 
     ``key`` is the key codec (see :mod:`zerowamp.keys`): ``"u64"``, ``"uuid"``, ``"str"``,
@@ -58,12 +58,6 @@ class Table:
     def close(self):
         """Frees the handle; the table and its records stay in the environment."""
         self._owned.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         state = "closed" if self.closed else f"key={self.key.spec!r}, root_type={self.root_type!r}"
