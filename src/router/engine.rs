@@ -126,9 +126,20 @@ impl Router {
         &self.limits
     }
 
-    /// A new connection. It must say HELLO before anything else.
+    /// A new connection. It must say HELLO before anything else; while the router shuts down it
+    /// is refused at once (ABORT `wamp.close.system_shutdown`).
     pub fn attach(&mut self, transport: TransportInfo) -> PeerId {
-        self.peers.insert(transport)
+        let peer = self.peers.insert(transport);
+        if self.shutting_down {
+            // A connection that opened while the router was shutting down (accepted just
+            // before the listeners closed) is told so at once, as the fresh peers were.
+            self.peers.send_final(
+                peer,
+                abort(reason::SYSTEM_SHUTDOWN, "the router is shutting down"),
+            );
+            self.peers.set_state(peer, State::Closed);
+        }
+        peer
     }
 
     /// A new in-process peer: no socket; the program feeds it with [`handle`](Self::handle)
