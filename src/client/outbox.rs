@@ -3,7 +3,9 @@
 //! go out when room frees; the client admits no new request while any wait (see
 //! [`SendFull`](super::SendFull)), so this stays small.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::runtime::{Connection, Outgoing, SendError};
@@ -61,7 +63,8 @@ pub(crate) struct Outbox {
     /// Whether a retry timer is set.
     pub(crate) retry_armed: bool,
     /// CALLs that never went out: the CANCEL the session queues to forget them is not sent.
-    unsent_calls: HashSet<u64>,
+    /// (Our own request ids: a fast hasher.)
+    unsent_calls: FxHashSet<u64>,
 }
 
 impl Outbox {

@@ -2,11 +2,11 @@
 //! connection behind each peer, and the step that follows every change — move the router's
 //! output to the sockets, close what must close, log what happened, arm the timers.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use log::{info, warn};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::router::{PeerId, Router, RouterEvent, TransportKind};
 use crate::runtime::{Connection, RuntimeHandle, SendError, TimerId};
@@ -37,8 +37,9 @@ struct Armed {
 /// What is behind the lock.
 pub(crate) struct Core {
     pub router: Router,
-    pub links: HashMap<PeerId, Link>,
-    pub locals: HashSet<PeerId>,
+    // Peer ids are the router's own: a fast hasher.
+    pub links: FxHashMap<PeerId, Link>,
+    pub locals: FxHashSet<PeerId>,
     /// Connections opened and not yet closed (the shutdown waits for none).
     pub open: usize,
     armed: Option<Armed>,
@@ -67,8 +68,8 @@ impl Shared {
         Shared {
             core: Mutex::new(Core {
                 router,
-                links: HashMap::new(),
-                locals: HashSet::new(),
+                links: FxHashMap::default(),
+                locals: FxHashSet::default(),
                 open: 0,
                 armed: None,
                 generation: 0,
