@@ -9,6 +9,7 @@ use rustc_hash::FxHashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::runtime::{Connection, Outgoing, SendError};
+use crate::wamp::codec::encode_envelope;
 use crate::wamp::{Message, MessageType, Payload, Serializer};
 
 use super::error::Error;
@@ -97,16 +98,12 @@ impl Outbox {
                 return None;
             }
         }
-        let mut head = Vec::new();
-        match serializer
-            .codec()
-            .encode_split(&message, SPLIT_THRESHOLD, &mut head)
-        {
-            Ok(body) => {
+        match encode_envelope(serializer.codec(), &message, SPLIT_THRESHOLD) {
+            Ok((head, body)) => {
                 if body.is_none() {
                     copied.fetch_add(trailing_binary_len(&message), Ordering::Relaxed);
                 }
-                let message = Outgoing::new(head.into(), body.unwrap_or_default());
+                let message = Outgoing::new(head, body.unwrap_or_default());
                 self.queue.push_back(Queued { message, tag });
                 None
             }

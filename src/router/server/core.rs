@@ -5,12 +5,13 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use log::{info, warn};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::router::{PeerId, Router, RouterEvent, TransportKind};
 use crate::runtime::{Connection, RuntimeHandle, SendError, TimerId};
-use crate::wamp::codec::SPLIT_MIN;
+use crate::wamp::codec::{encode_envelope, SPLIT_MIN};
 use crate::wamp::{Codec, Message, Payload};
 
 use super::stats::SendCounters;
@@ -284,19 +285,18 @@ impl Shared {
 /// encoded alone and the shared payload follows it as a second buffer. What cannot be encoded or
 /// is too long for the peer is dropped with a warning; a full send queue stalls the peer.
 fn transmit(link: &Link, peer: PeerId, msg: &Message, sent: &SendCounters) -> Result<(), Stalled> {
-    let mut head = Vec::new();
     let payload = msg
         .payload()
         .and_then(Payload::trailing_binary)
         .map_or(0, |b| b.len() as u64);
-    let body = match link.codec.encode_split(msg, SPLIT_MIN, &mut head) {
-        Ok(Some(body)) => {
+    let (head, body) = match encode_envelope(link.codec, msg, SPLIT_MIN) {
+        Ok((head, Some(body))) => {
             sent.add_message(payload, 0);
-            body
+            (head, body)
         }
-        Ok(None) => {
+        Ok((head, None)) => {
             sent.add_message(payload, payload);
-            Default::default()
+            (head, Bytes::new())
         }
         Err(e) => {
             warn!(
@@ -308,7 +308,7 @@ fn transmit(link: &Link, peer: PeerId, msg: &Message, sent: &SendCounters) -> Re
             return Ok(());
         }
     };
-    match link.connection.send_parts(head.into(), body) {
+    match link.connection.send_parts(head, body) {
         Ok(()) | Err(SendError::Closed) => Ok(()),
         Err(e @ (SendError::QueueFull { .. } | SendError::Timeout { .. })) => {
             Err(Stalled::SlowConsumer(e.to_string()))
