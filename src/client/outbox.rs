@@ -118,21 +118,23 @@ impl Outbox {
     /// that failed for good, and whether some still wait for room.
     pub(crate) fn drain_into(&mut self, conn: &Connection) -> (Vec<Failure>, bool) {
         let mut failures = Vec::new();
-        while let Some(front) = self.queue.front() {
-            let [head, body] = front.message.clone().into_parts();
-            match conn.send_parts(head, body) {
-                Ok(()) => {
-                    self.queue.pop_front();
+        // Taken out and put back if there is no room: cloning the message first would cost an
+        // allocation per message (the first clone of a `Bytes` shares it).
+        while let Some(Queued { message, tag }) = self.queue.pop_front() {
+            match conn.try_send(message) {
+                Ok(()) => {}
+                Err((SendError::QueueFull { .. }, message)) => {
+                    self.queue.push_front(Queued { message, tag });
+                    return (failures, true);
                 }
-                Err(SendError::QueueFull { .. }) => return (failures, true),
-                Err(SendError::Closed) => {
+                Err((SendError::Closed, _)) => {
                     // The connection is going: the session learns it from the transport, and
                     // fails what waits for answers then.
                     self.queue.clear();
                     break;
                 }
-                Err(e) => {
-                    if let Some(Queued { tag: Some(tag), .. }) = self.queue.pop_front() {
+                Err((e, _)) => {
+                    if let Some(tag) = tag {
                         failures.push(Failure {
                             tag,
                             error: Error::Send(e),
