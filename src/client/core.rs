@@ -11,6 +11,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use rustc_hash::FxHashMap;
+
 use crate::runtime::{lock, Attempts, Connection, TimerId, TransportError};
 use crate::wamp::session::{
     CallResult, ErrorOptions, EventDelivery, InterruptMode, Joined, LeaveKind, Left,
@@ -102,11 +104,12 @@ pub(crate) struct Core {
     /// The serializer of the current connection.
     pub(crate) serializer: Serializer,
     pub(crate) outbox: Outbox,
-    pub(crate) calls: HashMap<Id, PendingCall>,
-    pub(crate) pending: HashMap<Id, Pending>,
+    // Keyed by our own request ids: a fast hasher.
+    pub(crate) calls: FxHashMap<Id, PendingCall>,
+    pub(crate) pending: FxHashMap<Id, Pending>,
     pub(crate) subs: Records<SubscribeOptions, EventHandler>,
     pub(crate) regs: Records<RegisterOptions, CalleeHandler>,
-    /// Open invocations, for interrupts.
+    /// Open invocations, for interrupts (keyed by the router's ids: SipHash).
     pub(crate) invocations: HashMap<Id, Arc<InvocationState>>,
     pub(crate) joined: Option<Joined>,
     pub(crate) ever_joined: bool,
@@ -139,8 +142,8 @@ impl Core {
             generation: 0,
             serializer,
             outbox: Outbox::default(),
-            calls: HashMap::new(),
-            pending: HashMap::new(),
+            calls: FxHashMap::default(),
+            pending: FxHashMap::default(),
             subs: Records::default(),
             regs: Records::default(),
             invocations: HashMap::new(),

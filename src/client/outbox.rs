@@ -3,10 +3,13 @@
 //! go out when room frees; the client admits no new request while any wait (see
 //! [`SendFull`](super::SendFull)), so this stays small.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::runtime::{Connection, Outgoing, SendError};
+use crate::wamp::codec::encode_envelope;
 use crate::wamp::{Message, MessageType, Payload, Serializer};
 
 use super::error::Error;
@@ -61,7 +64,8 @@ pub(crate) struct Outbox {
     /// Whether a retry timer is set.
     pub(crate) retry_armed: bool,
     /// CALLs that never went out: the CANCEL the session queues to forget them is not sent.
-    unsent_calls: HashSet<u64>,
+    /// (Our own request ids: a fast hasher.)
+    unsent_calls: FxHashSet<u64>,
 }
 
 impl Outbox {
@@ -94,16 +98,12 @@ impl Outbox {
                 return None;
             }
         }
-        let mut head = Vec::new();
-        match serializer
-            .codec()
-            .encode_split(&message, SPLIT_THRESHOLD, &mut head)
-        {
-            Ok(body) => {
+        match encode_envelope(serializer.codec(), &message, SPLIT_THRESHOLD) {
+            Ok((head, body)) => {
                 if body.is_none() {
                     copied.fetch_add(trailing_binary_len(&message), Ordering::Relaxed);
                 }
-                let message = Outgoing::new(head.into(), body.unwrap_or_default());
+                let message = Outgoing::new(head, body.unwrap_or_default());
                 self.queue.push_back(Queued { message, tag });
                 None
             }
@@ -118,21 +118,23 @@ impl Outbox {
     /// that failed for good, and whether some still wait for room.
     pub(crate) fn drain_into(&mut self, conn: &Connection) -> (Vec<Failure>, bool) {
         let mut failures = Vec::new();
-        while let Some(front) = self.queue.front() {
-            let [head, body] = front.message.clone().into_parts();
-            match conn.send_parts(head, body) {
-                Ok(()) => {
-                    self.queue.pop_front();
+        // Taken out and put back if there is no room: cloning the message first would cost an
+        // allocation per message (the first clone of a `Bytes` shares it).
+        while let Some(Queued { message, tag }) = self.queue.pop_front() {
+            match conn.try_send(message) {
+                Ok(()) => {}
+                Err((SendError::QueueFull { .. }, message)) => {
+                    self.queue.push_front(Queued { message, tag });
+                    return (failures, true);
                 }
-                Err(SendError::QueueFull { .. }) => return (failures, true),
-                Err(SendError::Closed) => {
+                Err((SendError::Closed, _)) => {
                     // The connection is going: the session learns it from the transport, and
                     // fails what waits for answers then.
                     self.queue.clear();
                     break;
                 }
-                Err(e) => {
-                    if let Some(Queued { tag: Some(tag), .. }) = self.queue.pop_front() {
+                Err((e, _)) => {
+                    if let Some(tag) = tag {
                         failures.push(Failure {
                             tag,
                             error: Error::Send(e),

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::wamp::Id;
 
 /// One subscription or registration.
@@ -23,7 +25,9 @@ pub(crate) struct Record<O, H> {
 /// The records of one kind, by local key, with an index by router id.
 pub(crate) struct Records<O, H> {
     next: u64,
-    records: HashMap<u64, Record<O, H>>,
+    /// By our own local keys: a fast hasher.
+    records: FxHashMap<u64, Record<O, H>>,
+    /// By the router's ids, which a peer picks: SipHash.
     by_router: HashMap<Id, Vec<u64>>,
 }
 
@@ -31,7 +35,7 @@ impl<O, H> Default for Records<O, H> {
     fn default() -> Self {
         Records {
             next: 0,
-            records: HashMap::new(),
+            records: FxHashMap::default(),
             by_router: HashMap::new(),
         }
     }

@@ -7,9 +7,8 @@
 //! the reference count of the shared [`Bytes`](bytes::Bytes): the payload is never decoded or
 //! copied.
 
-use std::collections::HashMap;
-
 use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::peer::PeerId;
 use super::peers::Peers;
@@ -25,14 +24,15 @@ pub(crate) struct Subscription {
     pub id: Id,
     pub policy: MatchPolicy,
     pub topic: String,
-    pub subscribers: IndexSet<PeerId>,
+    pub subscribers: IndexSet<PeerId, FxBuildHasher>,
 }
 
 /// A realm's subscriptions.
 #[derive(Debug, Default)]
 pub(crate) struct Broker {
     index: PatternMap<Id>,
-    subs: HashMap<Id, Subscription>,
+    // Subscription and peer ids are the router's own: a fast hasher.
+    subs: FxHashMap<Id, Subscription>,
 }
 
 /// Who receives a publication, from the PUBLISH options.
@@ -99,7 +99,7 @@ impl Broker {
             id = ids.id();
         }
         self.index.insert(policy, topic, id);
-        let mut subscribers = IndexSet::new();
+        let mut subscribers = IndexSet::default();
         subscribers.insert(peer);
         self.subs.insert(
             id,

@@ -16,6 +16,8 @@
 //!   its invocations interrupted (`killnowait`).
 
 use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -139,11 +141,13 @@ struct PendingCall {
 #[derive(Debug, Default)]
 pub(crate) struct Dealer {
     index: PatternMap<Id>,
-    regs: HashMap<Id, Registration>,
-    calls: HashMap<u64, PendingCall>,
+    // Keyed by ids the router chose (registration, call, peer and invocation ids): a fast
+    // hasher. `by_caller` is keyed by the caller's request ids, which a peer picks: SipHash.
+    regs: FxHashMap<Id, Registration>,
+    calls: FxHashMap<u64, PendingCall>,
     next_call: u64,
     by_caller: HashMap<(PeerId, Id), u64>,
-    by_callee: HashMap<(PeerId, Id), u64>,
+    by_callee: FxHashMap<(PeerId, Id), u64>,
     deadlines: BTreeSet<(Instant, u64)>,
 }
 

@@ -2,6 +2,7 @@
 //! `wamp.session.count`, `wamp.session.list` and `wamp.session.get`, answered by the router.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use super::peer::PeerId;
 use super::peers::Peers;
@@ -48,7 +49,7 @@ pub(crate) type Answer = Result<Payload, (&'static str, String)>;
 pub(crate) fn call(
     procedure: &str,
     args: &[Value],
-    sessions: &IndexMap<Id, PeerId>,
+    sessions: &IndexMap<Id, PeerId, FxBuildHasher>,
     peers: &Peers,
 ) -> Option<Answer> {
     let answer = match procedure {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use super::authn::Authenticator;
 use super::authz::{Action, Authorizer, Grant};
@@ -43,8 +44,8 @@ pub(crate) struct Realm {
     authz: Authorizer,
     broker: Broker,
     dealer: Dealer,
-    /// Joined sessions, in join order.
-    sessions: IndexMap<Id, PeerId>,
+    /// Joined sessions, in join order (session ids are the router's own: a fast hasher).
+    sessions: IndexMap<Id, PeerId, FxBuildHasher>,
     meta: bool,
     strictness: Strictness,
 }
@@ -67,7 +68,7 @@ impl Realm {
             authz,
             broker: Broker::default(),
             dealer: Dealer::default(),
-            sessions: IndexMap::new(),
+            sessions: IndexMap::default(),
             meta: cfg.meta_api,
             strictness: if cfg.strict_uris {
                 Strictness::Strict

@@ -8,8 +8,9 @@
 //! ```
 //! `HELLO` goes straight to `Joined` when no challenge is needed (anonymous).
 
-use std::collections::HashSet;
 use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
 
 use super::authn::PendingAuth;
 use super::features::PeerFeatures;
@@ -41,10 +42,10 @@ pub(crate) struct Session {
     pub realm: usize,
     pub identity: Identity,
     pub features: PeerFeatures,
-    /// Subscription ids this session holds.
-    pub subscriptions: HashSet<Id>,
-    /// Registration ids this session holds.
-    pub registrations: HashSet<Id>,
+    /// Subscription ids this session holds (the router's own ids: a fast hasher).
+    pub subscriptions: FxHashSet<Id>,
+    /// Registration ids this session holds (the router's own ids: a fast hasher).
+    pub registrations: FxHashSet<Id>,
     /// Calls in flight that this session made.
     pub pending_calls: usize,
     /// The last INVOCATION request id sent to this session (session scope: sequential).
@@ -57,8 +58,8 @@ impl Session {
             realm,
             identity,
             features,
-            subscriptions: HashSet::new(),
-            registrations: HashSet::new(),
+            subscriptions: FxHashSet::default(),
+            registrations: FxHashSet::default(),
             pending_calls: 0,
             last_invocation: 0,
         }

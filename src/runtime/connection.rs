@@ -267,17 +267,21 @@ impl Connection {
     /// one copy on a WebSocket client). For a serializer's envelope followed by a record pinned
     /// elsewhere ([`pinned`]). Otherwise as [`send`](Self::send).
     pub fn send_parts(&self, head: Bytes, body: Bytes) -> Result<(), SendError> {
-        let message = Outgoing::new(head, body);
+        self.try_send(Outgoing::new(head, body))
+            .map_err(|(error, _)| error)
+    }
+
+    /// Like [`send_parts`](Self::send_parts), but a message that is not queued comes back with
+    /// the error, so that a caller can keep it for later without cloning it first.
+    pub(crate) fn try_send(&self, message: Outgoing) -> Result<(), (SendError, Outgoing)> {
         let shared = &self.shared;
         let max = shared
             .info
             .get()
             .map_or(shared.options.max_message_size, |info| info.max_send);
         if message.len() > max {
-            return Err(SendError::TooLarge {
-                length: message.len(),
-                max,
-            });
+            let length = message.len();
+            return Err((SendError::TooLarge { length, max }, message));
         }
         let charge = message.len() + MESSAGE_CHARGE;
         let limit = shared.options.send_queue_limit;
@@ -286,18 +290,18 @@ impl Connection {
         let mut started = None;
         loop {
             if queue.closed || queue.close_request.is_some() {
-                return Err(SendError::Closed);
+                return Err((SendError::Closed, message));
             }
             if queue.charged == 0 || queue.charged + charge <= limit {
                 break;
             }
             let wait = match shared.options.send_full {
                 SendFullPolicy::Block(wait) if !shared.runtime.on_io_thread() => wait,
-                _ => return Err(SendError::QueueFull { limit }),
+                _ => return Err((SendError::QueueFull { limit }, message)),
             };
             let waited = started.get_or_insert_with(Instant::now).elapsed();
             let Some(left) = wait.checked_sub(waited).filter(|d| !d.is_zero()) else {
-                return Err(SendError::Timeout { waited });
+                return Err((SendError::Timeout { waited }, message));
             };
             queue.waiting += 1;
             queue = shared

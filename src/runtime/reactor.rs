@@ -2,7 +2,6 @@
 //! timers. It never blocks on a socket and never runs user code except through the dispatcher
 //! (inline only in [`Mode::IoThread`](super::Mode::IoThread)).
 
-use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,6 +13,7 @@ use bytes::Bytes;
 use mio::event::Source;
 use mio::net::{TcpListener, UnixListener};
 use mio::{Events, Interest, Poll, Token, Waker};
+use rustc_hash::FxHashMap;
 
 use super::connection::ConnShared;
 use super::dispatch::{Dispatcher, Job};
@@ -140,10 +140,11 @@ struct ListenerIo {
 pub(crate) struct Reactor {
     poll: Poll,
     shared: Arc<Shared>,
-    conns: HashMap<u64, ConnIo>,
-    listeners: HashMap<u64, ListenerIo>,
+    // Connection, listener and timer ids are our own: a fast hasher.
+    conns: FxHashMap<u64, ConnIo>,
+    listeners: FxHashMap<u64, ListenerIo>,
     timers: Timers,
-    callbacks: HashMap<TimerId, Box<dyn FnOnce() + Send>>,
+    callbacks: FxHashMap<TimerId, Box<dyn FnOnce() + Send>>,
     /// Connections with input left over after their read budget.
     again: Vec<u64>,
     /// What one read brought, reused from read to read (no allocation per read).
@@ -169,10 +170,10 @@ impl Reactor {
         let reactor = Reactor {
             poll,
             shared: shared.clone(),
-            conns: HashMap::new(),
-            listeners: HashMap::new(),
+            conns: FxHashMap::default(),
+            listeners: FxHashMap::default(),
             timers: Timers::default(),
-            callbacks: HashMap::new(),
+            callbacks: FxHashMap::default(),
             again: Vec::new(),
             incoming: Vec::new(),
         };

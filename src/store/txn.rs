@@ -14,7 +14,7 @@ use std::sync::Arc;
 use lmdb_master_sys as ffi;
 
 use super::cursor::{Cursor, Range, RangeOptions};
-use super::error::{check, Error, ErrorKind, Result};
+use super::error::{Error, ErrorKind, Result};
 use super::inner::EnvInner;
 use super::observe::{check_not_in_hook, TxnLog};
 use super::table::Table;
@@ -153,7 +153,7 @@ impl RawTxn {
             txn.counted = true;
             rc = txn.lmdb_begin();
         }
-        check(rc, &txn.context("begin"))?;
+        txn.check(rc, "begin")?;
         Ok(txn)
     }
 
@@ -168,7 +168,8 @@ impl RawTxn {
             write,
             counted: false,
         };
-        check(txn.lmdb_begin(), &txn.context("begin"))?;
+        let rc = txn.lmdb_begin();
+        txn.check(rc, "begin")?;
         Ok(txn)
     }
 
@@ -176,6 +177,15 @@ impl RawTxn {
         let flags = if self.write { 0 } else { ffi::MDB_RDONLY };
         // SAFETY: env is open; on success LMDB stores the handle in self.txn.
         unsafe { ffi::mdb_txn_begin(self.env.raw(), ptr::null_mut(), flags, &mut self.txn) }
+    }
+
+    /// `Ok` for `rc` 0, else the LMDB error naming what was done to which transaction. The
+    /// message is formatted only on failure: a read transaction begins and ends per call served.
+    fn check(&self, rc: i32, what: &str) -> Result<()> {
+        match rc {
+            0 => Ok(()),
+            _ => Err(Error::from_lmdb(rc, &self.context(what))),
+        }
     }
 
     pub(crate) fn context(&self, what: &str) -> String {
@@ -191,7 +201,7 @@ impl RawTxn {
         if rc == ffi::MDB_MAP_FULL {
             self.env.grow_next.store(true, Ordering::Release);
         }
-        check(rc, &self.context("commit"))
+        self.check(rc, "commit")
     }
 
     /// Checks that the env is still open and returns the handle.

@@ -2,15 +2,16 @@
 //! connection behind each peer, and the step that follows every change — move the router's
 //! output to the sockets, close what must close, log what happened, arm the timers.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use log::{info, warn};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::router::{PeerId, Router, RouterEvent, TransportKind};
 use crate::runtime::{Connection, RuntimeHandle, SendError, TimerId};
-use crate::wamp::codec::SPLIT_MIN;
+use crate::wamp::codec::{encode_envelope, SPLIT_MIN};
 use crate::wamp::{Codec, Message, Payload};
 
 use super::stats::SendCounters;
@@ -37,8 +38,9 @@ struct Armed {
 /// What is behind the lock.
 pub(crate) struct Core {
     pub router: Router,
-    pub links: HashMap<PeerId, Link>,
-    pub locals: HashSet<PeerId>,
+    // Peer ids are the router's own: a fast hasher.
+    pub links: FxHashMap<PeerId, Link>,
+    pub locals: FxHashSet<PeerId>,
     /// Connections opened and not yet closed (the shutdown waits for none).
     pub open: usize,
     armed: Option<Armed>,
@@ -67,8 +69,8 @@ impl Shared {
         Shared {
             core: Mutex::new(Core {
                 router,
-                links: HashMap::new(),
-                locals: HashSet::new(),
+                links: FxHashMap::default(),
+                locals: FxHashSet::default(),
                 open: 0,
                 armed: None,
                 generation: 0,
@@ -283,19 +285,18 @@ impl Shared {
 /// encoded alone and the shared payload follows it as a second buffer. What cannot be encoded or
 /// is too long for the peer is dropped with a warning; a full send queue stalls the peer.
 fn transmit(link: &Link, peer: PeerId, msg: &Message, sent: &SendCounters) -> Result<(), Stalled> {
-    let mut head = Vec::new();
     let payload = msg
         .payload()
         .and_then(Payload::trailing_binary)
         .map_or(0, |b| b.len() as u64);
-    let body = match link.codec.encode_split(msg, SPLIT_MIN, &mut head) {
-        Ok(Some(body)) => {
+    let (head, body) = match encode_envelope(link.codec, msg, SPLIT_MIN) {
+        Ok((head, Some(body))) => {
             sent.add_message(payload, 0);
-            body
+            (head, body)
         }
-        Ok(None) => {
+        Ok((head, None)) => {
             sent.add_message(payload, payload);
-            Default::default()
+            (head, Bytes::new())
         }
         Err(e) => {
             warn!(
@@ -307,7 +308,7 @@ fn transmit(link: &Link, peer: PeerId, msg: &Message, sent: &SendCounters) -> Re
             return Ok(());
         }
     };
-    match link.connection.send_parts(head.into(), body) {
+    match link.connection.send_parts(head, body) {
         Ok(()) | Err(SendError::Closed) => Ok(()),
         Err(e @ (SendError::QueueFull { .. } | SendError::Timeout { .. })) => {
             Err(Stalled::SlowConsumer(e.to_string()))

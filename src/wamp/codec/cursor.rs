@@ -156,11 +156,17 @@ impl Cursor {
         value: Value,
         at: usize,
     ) -> Result<()> {
-        if dict.contains_key(&key) {
-            return Err(self.error_at(at, format!("duplicate dict key \"{}\"", key.escape_debug())));
+        // One hash of the key, not two (a lookup, then an insert).
+        match dict.entry(key) {
+            indexmap::map::Entry::Occupied(entry) => Err(self.error_at(
+                at,
+                format!("duplicate dict key \"{}\"", entry.key().escape_debug()),
+            )),
+            indexmap::map::Entry::Vacant(entry) => {
+                entry.insert(value);
+                Ok(())
+            }
         }
-        dict.insert(key, value);
-        Ok(())
     }
 }
 

@@ -9,11 +9,13 @@
 pub mod cbor;
 mod cursor;
 mod emit;
+mod envelope;
 pub mod flatbuffers;
 pub mod json;
 pub mod msgpack;
 
 pub use cbor::Cbor;
+pub(crate) use envelope::encode_envelope;
 pub use json::Json;
 pub use msgpack::MsgPack;
 

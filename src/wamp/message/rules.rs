@@ -172,7 +172,7 @@ fn tables(ty: MessageType) -> (&'static [Table], &'static [&'static str]) {
 pub(super) fn check(ty: MessageType, what: &str, dict: &Dict) -> Result<()> {
     let (tables, required) = tables(ty);
     for key in required {
-        if !dict.contains_key(*key) {
+        if lookup(dict, key).is_none() {
             return Err(Error::invalid(
                 ty.name(),
                 format!("{what}.{key} is required"),
@@ -180,7 +180,7 @@ pub(super) fn check(ty: MessageType, what: &str, dict: &Dict) -> Result<()> {
         }
     }
     for (key, rule) in tables.iter().flat_map(|t| t.iter()) {
-        if let Some(value) = dict.get(*key) {
+        if let Some(value) = lookup(dict, key) {
             if let Err(expected) = apply(*rule, value) {
                 return Err(Error::invalid(
                     ty.name(),
@@ -190,6 +190,18 @@ pub(super) fn check(ty: MessageType, what: &str, dict: &Dict) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Dicts this small are searched by comparing keys: cheaper than hashing each of the up to 20
+/// attribute names a message type knows (most Options/Details hold 0 to 3 entries).
+const SCAN_MAX: usize = 8;
+
+fn lookup<'d>(dict: &'d Dict, key: &str) -> Option<&'d Value> {
+    if dict.len() <= SCAN_MAX {
+        dict.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        dict.get(key)
+    }
 }
 
 fn is_id(v: &Value) -> bool {

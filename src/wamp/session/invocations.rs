@@ -78,6 +78,7 @@ pub(super) enum Interrupted {
 /// Open invocations and the memory of finished ones.
 #[derive(Debug, Default)]
 pub(super) struct Invocations {
+    // Keyed by the router's invocation ids, which a peer picks: SipHash, not a fast hasher.
     open: HashMap<Id, OpenInvocation>,
     finished: HashMap<Id, Finished>,
     finished_order: VecDeque<Id>,

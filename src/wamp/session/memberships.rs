@@ -36,6 +36,7 @@ pub(super) enum Release {
 /// Memberships by id.
 #[derive(Debug, Default)]
 pub(super) struct Memberships {
+    /// Keyed by the router's ids, which a peer picks: SipHash, not a fast hasher.
     map: HashMap<Id, Membership>,
 }
 

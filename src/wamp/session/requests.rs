@@ -5,7 +5,9 @@
 //! router sees no gaps. A still-pending id is not skipped on wrap-around: reaching it would take
 //! 2^53 requests while it stays pending.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::time::{Duration, Instant};
 
 use super::events::Unanswered;
@@ -95,10 +97,11 @@ impl Pending {
 /// Pending requests, calls whose answer is to be dropped, and call deadlines.
 #[derive(Debug, Default)]
 pub(super) struct Requests {
-    pending: HashMap<Id, Pending>,
+    /// By our own request ids: a fast hasher (here and in `discarded`).
+    pending: FxHashMap<Id, Pending>,
     /// Calls already finished locally (canceled with skip/killnowait, timed out): the router's
     /// late answers for them are dropped, until its final one.
-    discarded: HashSet<Id>,
+    discarded: FxHashSet<Id>,
     deadlines: BTreeSet<(Instant, Id)>,
 }
 
