@@ -22,6 +22,10 @@ RELEASE   := $(or $(CARGO_TARGET_DIR),target)/release
 CARGO_FUZZ := .tools/bin/cargo-fuzz
 LIB_A     := $(RELEASE)/libzerowamp.a
 LIB_SO    := $(RELEASE)/libzerowamp.so
+# The Python binding (defined up here: prerequisites expand when a rule is read).
+PY_DIR     := bindings/python
+PY_FFI     := $(PY_DIR)/zerowamp/_ffi.py
+PY_RUN     := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
 BUILD     := build
 
 CWARN      := -Wall -Wextra -Wpedantic -Werror
@@ -229,9 +233,6 @@ test-examples: release $(BUILD)/examples/serve_records $(BUILD)/cpp/serve_record
 # Python examples run on both. The CPython run adds the autobahn-python interop tests
 # (tests/interop_autobahn.py: autobahn is only in the CPython virtualenv). The test files are
 # named one by one: pytest 8 given a directory and a file inside it collects only the file.
-PY_DIR     := bindings/python
-PY_FFI     := $(PY_DIR)/zerowamp/_ffi.py
-PY_RUN     := ZEROWAMP_LIBRARY=$(abspath $(LIB_SO)) PYTHONPATH=$(abspath $(PY_DIR))
 PY_INTEROP := $(PY_DIR)/tests/interop_autobahn.py
 
 $(PY_FFI): include/zerowamp.h $(PY_DIR)/build_ffi.py $(VENV)/.stamp
