@@ -65,16 +65,23 @@ pub struct zw_register_options {
     pub on_interrupt: zw_interrupt_fn,
 }
 
-/// Fills `o` with the defaults.
-#[no_mangle]
-pub extern "C" fn zw_register_options_init(o: *mut zw_register_options) -> zw_result {
-    boundary_result(|| {
-        Out::new("zw_register_options_init", "o", o)?.set(zw_register_options {
+impl Default for zw_register_options {
+    /// An exact, unshared registration, callers not disclosed, no interrupt callback.
+    fn default() -> Self {
+        zw_register_options {
             r#match: ZW_MATCH_EXACT,
             invoke: ZW_INVOKE_SINGLE,
             disclose_caller: false,
             on_interrupt: None,
-        });
+        }
+    }
+}
+
+/// Fills `o` with the defaults.
+#[no_mangle]
+pub extern "C" fn zw_register_options_init(o: *mut zw_register_options) -> zw_result {
+    boundary_result(|| {
+        Out::new("zw_register_options_init", "o", o)?.set(zw_register_options::default());
         Ok(())
     })
 }

@@ -11,9 +11,7 @@ use super::error::{fail, zw_result};
 use super::panic::{boundary, boundary_result};
 use super::registration::{register_options, zw_register_options, zw_registration};
 use super::scope::Held;
-use super::subscription::ZW_MATCH_EXACT;
 use super::table::zw_table;
-use crate::client::RegisterOptions;
 use crate::serve::{publish_changes, serve_table, ChangeFeed, Error, ServeOptions};
 
 /// Options of `zw_serve_table`. Fill it with `zw_serve_options_init` first.
@@ -35,12 +33,7 @@ pub struct zw_serve_options {
 pub extern "C" fn zw_serve_options_init(o: *mut zw_serve_options) -> zw_result {
     boundary_result(|| {
         Out::new("zw_serve_options_init", "o", o)?.set(zw_serve_options {
-            reg: zw_register_options {
-                r#match: ZW_MATCH_EXACT,
-                invoke: 0,
-                disclose_caller: false,
-                on_interrupt: None,
-            },
+            reg: zw_register_options::default(),
             range: false,
             max_range: 0,
         });
@@ -50,10 +43,7 @@ pub extern "C" fn zw_serve_options_init(o: *mut zw_serve_options) -> zw_result {
 
 fn serve_options(function: &str, o: *const zw_serve_options) -> Result<ServeOptions, zw_result> {
     if o.is_null() {
-        return Ok(ServeOptions {
-            register: RegisterOptions::default(),
-            ..ServeOptions::default()
-        });
+        return Ok(ServeOptions::default());
     }
     let o = arg_ref(function, "o", o)?;
     if o.reg.on_interrupt.is_some() {
